@@ -1,0 +1,184 @@
+/** Chats, what each account sees of them, and who is in them. */
+import type { Kysely, Selectable } from 'kysely';
+import type { ChatKey, ChatType } from '../domain/ids.ts';
+import type { ChatMemberStatus, ChatPosition, NotificationSettings } from '../domain/telegram.ts';
+import type { AccountChatsTable, Database } from './schema.ts';
+
+type Db = Kysely<Database>;
+
+export interface ChatRecord {
+  readonly key: ChatKey;
+  readonly tdChatId: number;
+  readonly type: ChatType;
+  readonly typeId: number;
+  readonly title: string;
+  readonly firstSeenAt: number;
+}
+
+export interface AccountChatState {
+  readonly unreadCount: number;
+  readonly lastReadInboxId: number;
+  readonly lastReadOutboxId: number;
+  readonly unreadMentionCount: number;
+  readonly isMarkedAsUnread: boolean;
+  readonly notificationSettings: NotificationSettings;
+  readonly positions: readonly ChatPosition[];
+  readonly lastTdMessageId: number;
+}
+
+export interface AccountChatRecord extends AccountChatState {
+  readonly accountId: string;
+  readonly chatKey: ChatKey;
+  readonly tdChatId: number;
+}
+
+export async function upsertChats(db: Db, chats: readonly Omit<ChatRecord, 'firstSeenAt'>[], now: number): Promise<void> {
+  const unique = [...new Map(chats.map((c) => [c.key, c])).values()];
+  for (let i = 0; i < unique.length; i += 400) {
+    await db
+      .insertInto('chats')
+      .values(
+        unique.slice(i, i + 400).map((c) => ({
+          key: c.key,
+          td_chat_id: c.tdChatId,
+          type: c.type,
+          type_id: c.typeId,
+          title: c.title,
+          first_seen_at: now,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          title: eb.ref('excluded.title'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function setChatTitle(db: Db, key: ChatKey, title: string, now: number): Promise<void> {
+  await db.updateTable('chats').set({ title, updated_at: now }).where('key', '=', key).execute();
+}
+
+function rowToChat(r: Selectable<Database['chats']>): ChatRecord {
+  return { key: r.key, tdChatId: r.td_chat_id, type: r.type as ChatType, typeId: r.type_id, title: r.title, firstSeenAt: r.first_seen_at };
+}
+
+export async function listChats(db: Db): Promise<ChatRecord[]> {
+  return (await db.selectFrom('chats').selectAll().orderBy('key').execute()).map(rowToChat);
+}
+
+export async function getChat(db: Db, key: ChatKey): Promise<ChatRecord | null> {
+  const r = await db.selectFrom('chats').selectAll().where('key', '=', key).executeTakeFirst();
+  return r ? rowToChat(r) : null;
+}
+
+const stateColumns = (s: Partial<AccountChatState>) => ({
+  ...(s.unreadCount !== undefined ? { unread_count: s.unreadCount } : {}),
+  ...(s.lastReadInboxId !== undefined ? { last_read_inbox_id: s.lastReadInboxId } : {}),
+  ...(s.lastReadOutboxId !== undefined ? { last_read_outbox_id: s.lastReadOutboxId } : {}),
+  ...(s.unreadMentionCount !== undefined ? { unread_mention_count: s.unreadMentionCount } : {}),
+  ...(s.isMarkedAsUnread !== undefined ? { is_marked_as_unread: s.isMarkedAsUnread ? 1 : 0 } : {}),
+  ...(s.notificationSettings !== undefined ? { notification_settings: JSON.stringify(s.notificationSettings) } : {}),
+  ...(s.positions !== undefined ? { positions: JSON.stringify(s.positions) } : {}),
+  ...(s.lastTdMessageId !== undefined ? { last_td_message_id: s.lastTdMessageId } : {}),
+});
+
+/** Writes the whole state of chats as one account sees them (from `updateNewChat` or `getChat`). */
+export async function putAccountChats(db: Db, accountId: string, rows: readonly (AccountChatState & { chatKey: ChatKey; tdChatId: number })[], now: number): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    await db
+      .insertInto('account_chats')
+      .values(
+        rows.slice(i, i + 200).map((r) => ({
+          account_id: accountId,
+          chat_key: r.chatKey,
+          td_chat_id: r.tdChatId,
+          unread_count: r.unreadCount,
+          last_read_inbox_id: r.lastReadInboxId,
+          last_read_outbox_id: r.lastReadOutboxId,
+          unread_mention_count: r.unreadMentionCount,
+          is_marked_as_unread: r.isMarkedAsUnread ? 1 : 0,
+          notification_settings: JSON.stringify(r.notificationSettings),
+          positions: JSON.stringify(r.positions),
+          last_td_message_id: r.lastTdMessageId,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'chat_key']).doUpdateSet((eb) => ({
+          td_chat_id: eb.ref('excluded.td_chat_id'),
+          unread_count: eb.ref('excluded.unread_count'),
+          last_read_inbox_id: eb.ref('excluded.last_read_inbox_id'),
+          last_read_outbox_id: eb.ref('excluded.last_read_outbox_id'),
+          unread_mention_count: eb.ref('excluded.unread_mention_count'),
+          is_marked_as_unread: eb.ref('excluded.is_marked_as_unread'),
+          notification_settings: eb.ref('excluded.notification_settings'),
+          positions: eb.ref('excluded.positions'),
+          last_td_message_id: eb.ref('excluded.last_td_message_id'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Changes some fields of chats an account already has; values are absolute, as Telegram sends them. */
+export async function patchAccountChat(db: Db, accountId: string, chatKey: ChatKey, patch: Partial<AccountChatState>, now: number): Promise<void> {
+  const set = stateColumns(patch);
+  if (Object.keys(set).length === 0) return;
+  await db
+    .updateTable('account_chats')
+    .set({ ...set, updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('chat_key', '=', chatKey)
+    .execute();
+}
+
+function rowToAccountChat(r: Selectable<AccountChatsTable>): AccountChatRecord {
+  return {
+    accountId: r.account_id,
+    chatKey: r.chat_key,
+    tdChatId: r.td_chat_id,
+    unreadCount: r.unread_count,
+    lastReadInboxId: r.last_read_inbox_id,
+    lastReadOutboxId: r.last_read_outbox_id,
+    unreadMentionCount: r.unread_mention_count,
+    isMarkedAsUnread: r.is_marked_as_unread === 1,
+    notificationSettings: JSON.parse(r.notification_settings) as NotificationSettings,
+    positions: JSON.parse(r.positions) as ChatPosition[],
+    lastTdMessageId: r.last_td_message_id,
+  };
+}
+
+export async function listAccountChats(db: Db, accountId: string): Promise<AccountChatRecord[]> {
+  return (await db.selectFrom('account_chats').selectAll().where('account_id', '=', accountId).execute()).map(rowToAccountChat);
+}
+
+export async function listAccountChatsOfChat(db: Db, chatKey: ChatKey): Promise<AccountChatRecord[]> {
+  return (await db.selectFrom('account_chats').selectAll().where('chat_key', '=', chatKey).execute()).map(rowToAccountChat);
+}
+
+export async function upsertChatMembers(
+  db: Db,
+  members: readonly { chatKey: ChatKey; userId: number; status: ChatMemberStatus }[],
+  now: number,
+): Promise<void> {
+  const unique = [...new Map(members.map((m) => [`${m.chatKey}\u0000${m.userId}`, m])).values()];
+  for (let i = 0; i < unique.length; i += 400) {
+    await db
+      .insertInto('chat_members')
+      .values(unique.slice(i, i + 400).map((m) => ({ chat_key: m.chatKey, user_id: m.userId, status: m.status, updated_at: now })))
+      .onConflict((oc) =>
+        oc.columns(['chat_key', 'user_id']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status'), updated_at: eb.ref('excluded.updated_at') })),
+      )
+      .execute();
+  }
+}
+
+export async function listChatMembers(db: Db, chatKey: ChatKey): Promise<{ userId: number; status: ChatMemberStatus }[]> {
+  const rows = await db.selectFrom('chat_members').select(['user_id', 'status']).where('chat_key', '=', chatKey).orderBy('user_id').execute();
+  return rows.map((r) => ({ userId: r.user_id, status: r.status as ChatMemberStatus }));
+}

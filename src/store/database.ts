@@ -1,0 +1,84 @@
+/**
+ * Opens the store: SQLite (one file, WAL) by default, PostgreSQL when a URL is given.
+ * Both come back as the same `Store`, so repositories and tests run unchanged on either.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+import { migrateToLatest, type Dialect, type MigrationReport } from './migrations.ts';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where the data lives, for messages to the operator: a file path or "postgres". Never a password. */
+  readonly location: string;
+  migrate(): Promise<MigrationReport>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Directory of `tgdesk.sqlite`; used when `databaseUrl` is absent. */
+  readonly dataDir: string;
+  readonly databaseUrl?: string | null;
+  /** PostgreSQL schema to use instead of `public` (created if missing). Tests give each suite its own. */
+  readonly pgSchema?: string;
+  readonly pgPoolSize?: number;
+}
+
+// int8 columns hold Telegram ids and unix milliseconds, all below 2^53: read them as numbers.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
+  return openSqlite(options.dataDir);
+}
+
+function openSqlite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'tgdesk.sqlite');
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  // NORMAL is durable across a process crash in WAL mode; only an OS crash can lose the last commit.
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    migrate: () => migrateToLatest(db as Kysely<unknown>, 'sqlite'),
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
+  const schema = options.pgSchema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.pgPoolSize ?? 10,
+    types: pgTypes,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // A dropped connection must not crash the daemon; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (schema) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).execute(db);
+  const parsed = new URL(url);
+  return {
+    db,
+    dialect: 'postgres',
+    location: `postgres://${parsed.host}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`,
+    migrate: () => migrateToLatest(db as Kysely<unknown>, 'postgres'),
+    close: () => db.destroy(),
+  };
+}

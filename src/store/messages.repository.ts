@@ -1,0 +1,356 @@
+/**
+ * Messages, stored once however many accounts see them (DESIGN.md §6).
+ *
+ * In supergroups the Telegram id is the identity. Elsewhere each account has its own ids, so a
+ * message is keyed by sender, second and ordinal (src/domain/ids.ts) and every account's id for
+ * it is kept in `message_aliases`. All writes are idempotent upserts: replaying a batch, or
+ * seeing the same message from a second account, changes nothing.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import { hasSharedMessageIds, messageKeyOf, messageSortKeyOf, senderKey, type ChatKey, type ChatType } from '../domain/ids.ts';
+import type { TgMessage, TextEntity } from '../domain/telegram.ts';
+import type { Database, MessagesTable } from './schema.ts';
+
+type Db = Kysely<Database>;
+
+export interface MessageToStore {
+  readonly chatKey: ChatKey;
+  readonly chatType: ChatType;
+  readonly message: TgMessage;
+}
+
+export interface MessageRef {
+  readonly chatKey: ChatKey;
+  readonly chatType: ChatType;
+  readonly tdMessageId: number;
+}
+
+export interface StoredMessage {
+  readonly id: number;
+  readonly chatKey: ChatKey;
+  readonly msgKey: string;
+  readonly sortKey: number;
+  readonly senderKey: string;
+  readonly senderUserId: number | null;
+  readonly date: number;
+  readonly editDate: number;
+  readonly replyToKey: string | null;
+  readonly text: string;
+  readonly entities: readonly TextEntity[];
+  readonly hasMention: boolean;
+  readonly contentKind: string;
+  readonly mediaSummary: string | null;
+  readonly isService: boolean;
+  readonly deletedAt: number | null;
+}
+
+// Keeps each statement well under SQLite's and PostgreSQL's bound-parameter limits.
+const CHUNK = 400;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const mentionTypes = new Set(['mention', 'mentionName']);
+
+function contentColumns(m: TgMessage) {
+  return {
+    text: m.text,
+    entities: JSON.stringify(m.entities),
+    has_mention: m.entities.some((e) => mentionTypes.has(e.type)) ? 1 : 0,
+    content_kind: m.contentKind,
+    media_summary: m.mediaSummary,
+  };
+}
+
+/**
+ * Stores messages seen by `accountId`. Returns, for each input in order, the stored message id.
+ * A later edit (higher edit date) replaces the content; an older copy never overwrites a newer one.
+ */
+export async function upsertMessages(db: Db, accountId: string, items: readonly MessageToStore[], now: number): Promise<number[]> {
+  if (items.length === 0) return [];
+  const shared: { index: number; item: MessageToStore }[] = [];
+  const perAccount: { index: number; item: MessageToStore }[] = [];
+  items.forEach((item, index) => (hasSharedMessageIds(item.chatType) ? shared : perAccount).push({ index, item }));
+
+  const ids = new Array<number>(items.length).fill(0);
+  const keyed: { index: number; chatKey: string; msgKey: string; sortKey: number; item: MessageToStore; replyToKey: string | null }[] = [];
+
+  for (const { index, item } of shared) {
+    const m = item.message;
+    keyed.push({
+      index,
+      item,
+      chatKey: item.chatKey,
+      msgKey: messageKeyOf(item.chatType, m.tdMessageId, m.sender, m.date, 0),
+      sortKey: messageSortKeyOf(item.chatType, m.tdMessageId, m.date, 0),
+      replyToKey: m.replyToTdMessageId ? `m${m.replyToTdMessageId}` : null,
+    });
+  }
+
+  const newAliases: { account_id: string; chat_key: string; td_message_id: number; sender_key: string; date: number; keyedIndex: number }[] = [];
+  if (perAccount.length > 0) {
+    const known = await loadAliases(db, accountId, perAccount.map(({ item }) => ({ chatKey: item.chatKey, tdMessageId: item.message.tdMessageId })));
+    const replyTargets = await loadAliases(
+      db,
+      accountId,
+      perAccount.filter(({ item }) => item.message.replyToTdMessageId).map(({ item }) => ({ chatKey: item.chatKey, tdMessageId: item.message.replyToTdMessageId! })),
+    );
+    const secondMates = await loadSecondMates(db, accountId, perAccount.map(({ item }) => item));
+    // Sorted by id so that ordinals within one second follow the account's own order.
+    const ordered = [...perAccount].sort((a, b) => a.item.message.tdMessageId - b.item.message.tdMessageId);
+    const seenInBatch = new Map<string, number[]>();
+    for (const { index, item } of ordered) {
+      const m = item.message;
+      const aliasKey = `${item.chatKey}\u0000${m.tdMessageId}`;
+      const existing = known.get(aliasKey);
+      const sKey = senderKey(m.sender);
+      const secondKey = `${item.chatKey}\u0000${sKey}\u0000${m.date}`;
+      const replyTo = m.replyToTdMessageId ? replyTargets.get(`${item.chatKey}\u0000${m.replyToTdMessageId}`) : undefined;
+      const replyToKey = replyTo?.msgKey ?? null;
+      if (existing) {
+        keyed.push({ index, item, chatKey: item.chatKey, msgKey: existing.msgKey, sortKey: existing.sortKey, replyToKey });
+        continue;
+      }
+      const mates = [...(secondMates.get(secondKey) ?? []), ...(seenInBatch.get(secondKey) ?? [])];
+      const ordinal = mates.filter((id) => id < m.tdMessageId).length;
+      seenInBatch.set(secondKey, [...(seenInBatch.get(secondKey) ?? []), m.tdMessageId]);
+      keyed.push({
+        index,
+        item,
+        chatKey: item.chatKey,
+        msgKey: messageKeyOf(item.chatType, m.tdMessageId, m.sender, m.date, ordinal),
+        sortKey: messageSortKeyOf(item.chatType, m.tdMessageId, m.date, ordinal),
+        replyToKey,
+      });
+      newAliases.push({ account_id: accountId, chat_key: item.chatKey, td_message_id: m.tdMessageId, sender_key: sKey, date: m.date, keyedIndex: keyed.length - 1 });
+    }
+  }
+
+  // One row per identity: a batch may carry the same message twice (an update and a history page).
+  const rowsByIdentity = new Map<string, (typeof keyed)[number]>();
+  for (const k of keyed) {
+    const id = `${k.chatKey}\u0000${k.msgKey}`;
+    const prev = rowsByIdentity.get(id);
+    if (!prev || k.item.message.editDate >= prev.item.message.editDate) rowsByIdentity.set(id, k);
+  }
+
+  for (const part of chunks([...rowsByIdentity.values()])) {
+    await db
+      .insertInto('messages')
+      .values(
+        part.map((k) => {
+          const m = k.item.message;
+          return {
+            chat_key: k.chatKey,
+            msg_key: k.msgKey,
+            sort_key: k.sortKey,
+            sender_key: senderKey(m.sender),
+            sender_user_id: m.sender.kind === 'user' ? m.sender.id : null,
+            date: m.date,
+            edit_date: m.editDate,
+            reply_to_key: k.replyToKey,
+            is_service: m.isService ? 1 : 0,
+            deleted_at: null,
+            first_seen_at: now,
+            ...contentColumns(m),
+          };
+        }),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['chat_key', 'msg_key'])
+          .doUpdateSet((eb) => ({
+            text: eb.ref('excluded.text'),
+            entities: eb.ref('excluded.entities'),
+            has_mention: eb.ref('excluded.has_mention'),
+            content_kind: eb.ref('excluded.content_kind'),
+            media_summary: eb.ref('excluded.media_summary'),
+            edit_date: eb.ref('excluded.edit_date'),
+          }))
+          .where((eb) => eb('excluded.edit_date', '>', eb.ref('messages.edit_date'))),
+      )
+      .execute();
+  }
+
+  const idByIdentity = await loadIds(db, [...rowsByIdentity.values()].map((k) => ({ chatKey: k.chatKey, msgKey: k.msgKey })));
+  keyed.forEach((k) => (ids[k.index] = idByIdentity.get(`${k.chatKey}\u0000${k.msgKey}`) ?? 0));
+
+  if (newAliases.length > 0) {
+    const unique = new Map(newAliases.map((a) => [`${a.chat_key}\u0000${a.td_message_id}`, a]));
+    for (const part of chunks([...unique.values()])) {
+      await db
+        .insertInto('message_aliases')
+        .values(
+          part.map(({ keyedIndex, ...a }) => ({
+            ...a,
+            message_id: idByIdentity.get(`${keyed[keyedIndex]!.chatKey}\u0000${keyed[keyedIndex]!.msgKey}`) ?? 0,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['account_id', 'chat_key', 'td_message_id']).doNothing())
+        .execute();
+    }
+  }
+  return ids;
+}
+
+async function loadIds(db: Db, keys: readonly { chatKey: string; msgKey: string }[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const byChat = groupBy(keys, (k) => k.chatKey);
+  for (const [chatKey, list] of byChat) {
+    for (const part of chunks(list.map((k) => k.msgKey))) {
+      const rows = await db.selectFrom('messages').select(['id', 'msg_key']).where('chat_key', '=', chatKey).where('msg_key', 'in', part).execute();
+      for (const r of rows) out.set(`${chatKey}\u0000${r.msg_key}`, r.id);
+    }
+  }
+  return out;
+}
+
+async function loadAliases(
+  db: Db,
+  accountId: string,
+  refs: readonly { chatKey: string; tdMessageId: number }[],
+): Promise<Map<string, { messageId: number; msgKey: string; sortKey: number }>> {
+  const out = new Map<string, { messageId: number; msgKey: string; sortKey: number }>();
+  for (const [chatKey, list] of groupBy(refs, (r) => r.chatKey)) {
+    for (const part of chunks([...new Set(list.map((r) => r.tdMessageId))])) {
+      const rows = await db
+        .selectFrom('message_aliases as a')
+        .innerJoin('messages as m', 'm.id', 'a.message_id')
+        .select(['a.td_message_id', 'a.message_id', 'm.msg_key', 'm.sort_key'])
+        .where('a.account_id', '=', accountId)
+        .where('a.chat_key', '=', chatKey)
+        .where('a.td_message_id', 'in', part)
+        .execute();
+      for (const r of rows) out.set(`${chatKey}\u0000${r.td_message_id}`, { messageId: r.message_id, msgKey: r.msg_key, sortKey: r.sort_key });
+    }
+  }
+  return out;
+}
+
+/** This account's known ids of messages sent by the same sender in the same second: the ordinal's input. */
+async function loadSecondMates(db: Db, accountId: string, items: readonly MessageToStore[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const [chatKey, list] of groupBy(items, (i) => i.chatKey)) {
+    for (const part of chunks([...new Set(list.map((i) => i.message.date))])) {
+      const rows = await db
+        .selectFrom('message_aliases')
+        .select(['sender_key', 'date', 'td_message_id'])
+        .where('account_id', '=', accountId)
+        .where('chat_key', '=', chatKey)
+        .where('date', 'in', part)
+        .execute();
+      for (const r of rows) {
+        const k = `${chatKey}\u0000${r.sender_key}\u0000${r.date}`;
+        const arr = out.get(k);
+        if (arr) arr.push(r.td_message_id);
+        else out.set(k, [r.td_message_id]);
+      }
+    }
+  }
+  return out;
+}
+
+/** Finds stored message ids for an account's view of messages; unknown ones are absent. */
+export async function resolveMessageIds(db: Db, accountId: string, refs: readonly MessageRef[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const shared = refs.filter((r) => hasSharedMessageIds(r.chatType));
+  const ids = await loadIds(db, shared.map((r) => ({ chatKey: r.chatKey, msgKey: `m${r.tdMessageId}` })));
+  for (const r of shared) {
+    const id = ids.get(`${r.chatKey}\u0000m${r.tdMessageId}`);
+    if (id !== undefined) out.set(`${r.chatKey}\u0000${r.tdMessageId}`, id);
+  }
+  const aliases = await loadAliases(db, accountId, refs.filter((r) => !hasSharedMessageIds(r.chatType)));
+  for (const [k, v] of aliases) out.set(k, v.messageId);
+  return out;
+}
+
+export const refKey = (chatKey: string, tdMessageId: number): string => `${chatKey}\u0000${tdMessageId}`;
+
+export async function setEditDate(db: Db, messageId: number, editDate: number): Promise<void> {
+  await db.updateTable('messages').set({ edit_date: editDate }).where('id', '=', messageId).where('edit_date', '<', editDate).execute();
+}
+
+export async function setContent(db: Db, messageId: number, content: Pick<TgMessage, 'text' | 'entities' | 'contentKind' | 'mediaSummary'>): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set(contentColumns({ ...content } as TgMessage))
+    .where('id', '=', messageId)
+    .execute();
+}
+
+export async function markDeleted(db: Db, messageIds: readonly number[], at: number): Promise<void> {
+  for (const part of chunks(messageIds)) {
+    await db.updateTable('messages').set({ deleted_at: at }).where('id', 'in', part).where('deleted_at', 'is', null).execute();
+  }
+}
+
+function rowToMessage(r: Selectable<MessagesTable>): StoredMessage {
+  return {
+    id: r.id,
+    chatKey: r.chat_key,
+    msgKey: r.msg_key,
+    sortKey: r.sort_key,
+    senderKey: r.sender_key,
+    senderUserId: r.sender_user_id,
+    date: r.date,
+    editDate: r.edit_date,
+    replyToKey: r.reply_to_key,
+    text: r.text,
+    entities: JSON.parse(r.entities) as TextEntity[],
+    hasMention: r.has_mention === 1,
+    contentKind: r.content_kind,
+    mediaSummary: r.media_summary,
+    isService: r.is_service === 1,
+    deletedAt: r.deleted_at,
+  };
+}
+
+export interface HistoryQuery {
+  readonly chatKey: ChatKey;
+  /** Messages strictly older than this sort key. */
+  readonly beforeSortKey?: number;
+  /** Messages strictly newer than this sort key. */
+  readonly afterSortKey?: number;
+  readonly limit: number;
+  readonly includeDeleted?: boolean;
+}
+
+/** A page of a chat's history in chronological order (oldest first). */
+export async function listMessages(db: Db, q: HistoryQuery): Promise<StoredMessage[]> {
+  let query = db.selectFrom('messages').selectAll().where('chat_key', '=', q.chatKey);
+  if (!q.includeDeleted) query = query.where('deleted_at', 'is', null);
+  if (q.afterSortKey !== undefined) {
+    const rows = await query.where('sort_key', '>', q.afterSortKey).orderBy('sort_key', 'asc').limit(q.limit).execute();
+    return rows.map(rowToMessage);
+  }
+  if (q.beforeSortKey !== undefined) query = query.where('sort_key', '<', q.beforeSortKey);
+  const rows = await query.orderBy('sort_key', 'desc').limit(q.limit).execute();
+  return rows.reverse().map(rowToMessage);
+}
+
+export async function getMessagesByIds(db: Db, ids: readonly number[]): Promise<StoredMessage[]> {
+  const out: StoredMessage[] = [];
+  for (const part of chunks(ids)) out.push(...(await db.selectFrom('messages').selectAll().where('id', 'in', part).execute()).map(rowToMessage));
+  return out;
+}
+
+export async function countMessages(db: Db, chatKey?: ChatKey): Promise<number> {
+  let q = db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (chatKey) q = q.where('chat_key', '=', chatKey);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const arr = out.get(k);
+    if (arr) arr.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
