@@ -76,3 +76,11 @@ export function parseSenderKey(key: string): SenderRef | null {
   if (!m) return null;
   return { kind: m[1] === 'u' ? 'user' : 'chat', id: Number(m[2]) };
 }
+
+/** TDLib message id = server id × 2^20; pending and local messages have low bits set. */
+export const SERVER_MESSAGE_ID_SHIFT = 1_048_576;
+
+/** True for ids of messages the server knows: the only ones tgdesk stores. */
+export function isServerMessageId(tdMessageId: number): boolean {
+  return tdMessageId > 0 && tdMessageId % SERVER_MESSAGE_ID_SHIFT === 0;
+}

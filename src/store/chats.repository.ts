@@ -137,6 +137,16 @@ export async function patchAccountChat(db: Db, accountId: string, chatKey: ChatK
     .execute();
 }
 
+export async function getAccountChatPositions(db: Db, accountId: string, chatKey: ChatKey): Promise<ChatPosition[] | null> {
+  const row = await db
+    .selectFrom('account_chats')
+    .select('positions')
+    .where('account_id', '=', accountId)
+    .where('chat_key', '=', chatKey)
+    .executeTakeFirst();
+  return row ? (JSON.parse(row.positions) as ChatPosition[]) : null;
+}
+
 function rowToAccountChat(r: Selectable<AccountChatsTable>): AccountChatRecord {
   return {
     accountId: r.account_id,

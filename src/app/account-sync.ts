@@ -1,0 +1,227 @@
+/**
+ * Keeps one account's copy of Telegram complete: starts its client, ingests its ordered event
+ * stream, loads the chat lists, and runs reconcile passes (DESIGN.md §6, tdlib-notes §9):
+ *
+ * 1. At start every chat is unsynced: nothing proves TDLib redelivered what happened while the
+ *    daemon was down.
+ * 2. After `authorizationStateReady`: getMe, then loadChats until 404. Every chat whose last
+ *    message is beyond its cursor is queued for reconcile.
+ * 3. A reconcile pass pages getChatHistory from the newest message down to the cursor (or the
+ *    backfill limit), stores each page, and only then marks the chat synced at the top it saw.
+ * 4. A gap signal during a pass makes that pass prove nothing; the chat is queued again.
+ */
+import type { Kysely } from 'kysely';
+import type { AuthState, TgEvent } from '../domain/telegram.ts';
+import type { Logger } from '../shared/log.ts';
+import { listAccounts, updateAccount, type SyncState } from '../store/accounts.repository.ts';
+import { listAccountChats, listChats } from '../store/chats.repository.ts';
+import type { Database } from '../store/schema.ts';
+import { listCursors, markAllUnsynced, putCursors } from '../store/sync-cursors.repository.ts';
+import type { TelegramAccount } from '../tdlib/port.ts';
+import { applyPlan, planBatch, storeHistoryPage, type AccountSyncState, type IngestResult } from './ingest.ts';
+
+export interface AccountSyncOptions {
+  readonly db: Kysely<Database>;
+  readonly account: TelegramAccount;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** How many messages the first sync of a chat fetches at most. */
+  readonly backfillMessages: number;
+  /** Called after each committed batch, for publishing events. */
+  readonly onIngested?: (accountId: string, result: IngestResult) => void;
+  readonly onSyncStateChanged?: (accountId: string, state: SyncState) => void;
+}
+
+const HISTORY_PAGE = 100;
+
+export class AccountSync {
+  readonly accountId: string;
+  private readonly state: AccountSyncState;
+  private readonly queue: number[] = [];
+  private readonly queued = new Set<number>();
+  private reconciling = false;
+  private chatsLoaded = false;
+  private readyStarted = false;
+  private closed = false;
+  private syncState: SyncState = 'starting';
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: AccountSyncOptions) {
+    this.accountId = options.account.accountId;
+    this.state = { accountId: this.accountId, userId: null, chats: new Map(), cursors: new Map(), gapEpochs: new Map() };
+  }
+
+  get currentSyncState(): SyncState {
+    return this.syncState;
+  }
+
+  get authState(): AuthState {
+    return this.options.account.authState();
+  }
+
+  /** Loads what the store knows of this account, then starts its client. */
+  async start(): Promise<void> {
+    const { db, now } = this.options;
+    const me = (await listAccounts(db)).find((a) => a.id === this.accountId);
+    this.state.userId = me?.userId ?? null;
+    const chatsByKey = new Map((await listChats(db)).map((c) => [c.key, c]));
+    for (const ac of await listAccountChats(db, this.accountId)) {
+      const chat = chatsByKey.get(ac.chatKey);
+      if (chat) this.state.chats.set(ac.tdChatId, { chatKey: chat.key, type: chat.type });
+    }
+    await markAllUnsynced(db, this.accountId, now());
+    for (const [id, c] of await listCursors(db, this.accountId)) this.state.cursors.set(id, c);
+    await this.setSyncState('starting');
+    await this.options.account.start((_, events) => this.handleBatch(events));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.options.account.close();
+  }
+
+  /** Resolves when the account is ready and no reconcile is queued or running. For tests and the demo. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.chatsLoaded && !this.reconciling && this.queue.length === 0;
+  }
+
+  private async handleBatch(events: readonly TgEvent[]): Promise<void> {
+    const { db, logger, now } = this.options;
+    let becameReady = false;
+    for (const e of events) {
+      if (e.kind === 'auth') {
+        await updateAccount(db, this.accountId, { authState: e.state.kind }, now());
+        if (e.state.kind === 'ready') becameReady = true;
+        if (e.state.kind === 'closed' || e.state.kind === 'loggingOut') await this.setSyncState('loggedOut');
+      }
+    }
+    // Private chats are keyed by the account's own user id, so learn it before ingesting them.
+    if (this.state.userId === null && (becameReady || events.some((e) => e.kind === 'chat'))) await this.learnUserId();
+    try {
+      const plan = planBatch(this.state, events);
+      const result = await applyPlan(db, this.state, plan, now());
+      for (const id of result.needsReconcile) this.enqueue(id);
+      this.options.onIngested?.(this.accountId, result);
+    } catch (error) {
+      // The batch is lost from the live stream, but nothing is marked synced: a reconcile pass
+      // at the next gap or start recovers it. Mark every chat of the batch for one now.
+      logger.error('ingest failed; chats will be reconciled', { accountId: this.accountId, error });
+      for (const e of events) if ('tdChatId' in e && typeof e.tdChatId === 'number') this.enqueue(e.tdChatId);
+    }
+    if (becameReady && !this.readyStarted) {
+      this.readyStarted = true;
+      void this.afterReady();
+    }
+  }
+
+  private async learnUserId(): Promise<void> {
+    try {
+      const me = await this.options.account.getMe();
+      this.state.userId = me.id;
+      await updateAccount(this.options.db, this.accountId, { userId: me.id }, this.options.now());
+    } catch (error) {
+      this.options.logger.warn('getMe failed', { accountId: this.accountId, error });
+    }
+  }
+
+  private async afterReady(): Promise<void> {
+    const { logger } = this.options;
+    try {
+      await this.setSyncState('loading');
+      await this.options.account.loadAllChats();
+      this.chatsLoaded = true;
+      await this.setSyncState(this.queue.length > 0 || this.reconciling ? 'reconciling' : 'ready');
+      this.pump();
+      this.notifyIdle();
+    } catch (error) {
+      if (this.closed) return;
+      logger.error('loading chats failed; retrying in 5 s', { accountId: this.accountId, error });
+      this.readyStarted = false;
+      setTimeout(() => {
+        if (!this.closed && !this.readyStarted) {
+          this.readyStarted = true;
+          void this.afterReady();
+        }
+      }, 5000).unref();
+    }
+  }
+
+  private enqueue(tdChatId: number): void {
+    if (this.queued.has(tdChatId)) return;
+    this.queued.add(tdChatId);
+    this.queue.push(tdChatId);
+    if (this.chatsLoaded && this.syncState === 'ready') void this.setSyncState('reconciling');
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.reconciling || this.closed || !this.chatsLoaded) return;
+    const next = this.queue.shift();
+    if (next === undefined) {
+      if (this.syncState !== 'ready' && this.syncState !== 'loggedOut') void this.setSyncState('ready');
+      this.notifyIdle();
+      return;
+    }
+    this.queued.delete(next);
+    this.reconciling = true;
+    this.reconcile(next)
+      .catch((error) => {
+        if (this.closed) return;
+        this.options.logger.warn('reconcile failed; will retry', { accountId: this.accountId, tdChatId: next, error });
+        setTimeout(() => this.enqueue(next), 2000).unref();
+      })
+      .finally(() => {
+        this.reconciling = false;
+        this.pump();
+      });
+  }
+
+  /** Pages history down to the cursor; see the file comment for why the cursor moves only at the end. */
+  private async reconcile(tdChatId: number): Promise<void> {
+    const { db, account, now, backfillMessages } = this.options;
+    if (!this.state.chats.has(tdChatId)) return;
+    const epoch = this.state.gapEpochs.get(tdChatId) ?? 0;
+    const cursor = this.state.cursors.get(tdChatId) ?? { tdChatId, completeTo: 0, isSynced: false };
+    let from = 0;
+    let top = 0;
+    let fetched = 0;
+    for (;;) {
+      if (this.closed) return;
+      const page = await account.getChatHistory(tdChatId, from, HISTORY_PAGE);
+      if (page.messages.length === 0) break;
+      for (const m of page.messages) top = Math.max(top, m.tdMessageId);
+      await storeHistoryPage(db, this.state, page.messages, now());
+      fetched += page.messages.length;
+      const oldest = page.messages.reduce((min, m) => Math.min(min, m.tdMessageId), Number.POSITIVE_INFINITY);
+      if (oldest <= cursor.completeTo || fetched >= backfillMessages || oldest >= from && from !== 0) break;
+      from = oldest;
+    }
+    if ((this.state.gapEpochs.get(tdChatId) ?? 0) !== epoch) {
+      this.enqueue(tdChatId);
+      return;
+    }
+    const latest = this.state.cursors.get(tdChatId) ?? cursor;
+    const next = { tdChatId, completeTo: Math.max(latest.completeTo, top), isSynced: true };
+    await putCursors(db, this.accountId, [next], now());
+    this.state.cursors.set(tdChatId, next);
+  }
+
+  private async setSyncState(state: SyncState): Promise<void> {
+    if (this.syncState === state) return;
+    this.syncState = state;
+    await updateAccount(this.options.db, this.accountId, { syncState: state, syncComplete: state === 'ready' }, this.options.now()).catch(() => undefined);
+    this.options.onSyncStateChanged?.(this.accountId, state);
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
