@@ -196,6 +196,9 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
   return ids;
 }
 
+/** Stored ids of messages by their keys; the map is keyed `chatKey \\0 msgKey`. */
+export const idsOfKeys = (db: Db, keys: readonly { chatKey: string; msgKey: string }[]): Promise<Map<string, number>> => loadIds(db, keys);
+
 async function loadIds(db: Db, keys: readonly { chatKey: string; msgKey: string }[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const byChat = groupBy(keys, (k) => k.chatKey);

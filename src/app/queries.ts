@@ -1,0 +1,111 @@
+/**
+ * Read side of the app: what the API shows. Reads go straight to the store; every write goes
+ * through actions and ingest.
+ */
+import type { Kysely } from 'kysely';
+import { notFound } from '../domain/errors.ts';
+import { parseSenderKey } from '../domain/ids.ts';
+import { listAccounts, type AccountRecord } from '../store/accounts.repository.ts';
+import { getChat, listAccountChatsOfChat, listChats, type AccountChatRecord, type ChatRecord } from '../store/chats.repository.ts';
+import { getMessagesByIds, idsOfKeys, listMessages, type StoredMessage } from '../store/messages.repository.ts';
+import type { Database } from '../store/schema.ts';
+import { displayName, getUsers } from '../store/users.repository.ts';
+
+export type { AccountRecord, ChatRecord, AccountChatRecord, StoredMessage };
+
+export interface Sender {
+  readonly key: string;
+  readonly userId: number | null;
+  readonly name: string;
+  readonly username: string | null;
+}
+
+export interface MessageView extends StoredMessage {
+  readonly sender: Sender;
+  /** The stored id of the replied message, when tgdesk has it. */
+  readonly replyToId: number | null;
+}
+
+export interface UserView {
+  readonly id: number;
+  readonly name: string;
+  readonly username: string | null;
+}
+
+export interface HistoryArgs {
+  readonly chatKey: string;
+  readonly before?: number;
+  readonly after?: number;
+  readonly around?: number;
+  readonly first: number;
+}
+
+export class Queries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  accounts(): Promise<AccountRecord[]> {
+    return listAccounts(this.db);
+  }
+
+  chats(): Promise<ChatRecord[]> {
+    return listChats(this.db);
+  }
+
+  async chat(key: string): Promise<ChatRecord> {
+    const chat = await getChat(this.db, key);
+    if (!chat) throw notFound('chat', key);
+    return chat;
+  }
+
+  async user(id: number): Promise<UserView | null> {
+    const user = (await getUsers(this.db, [id])).get(id);
+    return user ? { id, name: displayName(user), username: user.username } : null;
+  }
+
+  accountStates(chatKey: string): Promise<AccountChatRecord[]> {
+    return listAccountChatsOfChat(this.db, chatKey);
+  }
+
+  /** A page of history in chronological order, around, before or after a message. */
+  async history(args: HistoryArgs): Promise<MessageView[]> {
+    await this.chat(args.chatKey);
+    const anchorId = args.around ?? args.before ?? args.after;
+    let anchor: StoredMessage | undefined;
+    if (anchorId !== undefined) {
+      [anchor] = await getMessagesByIds(this.db, [anchorId]);
+      if (!anchor || anchor.chatKey !== args.chatKey) throw notFound('message', anchorId);
+    }
+    let rows: StoredMessage[];
+    if (args.around !== undefined && anchor) {
+      const half = Math.max(1, Math.floor(args.first / 2));
+      const older = await listMessages(this.db, { chatKey: args.chatKey, beforeSortKey: anchor.sortKey, limit: half });
+      const newer = await listMessages(this.db, { chatKey: args.chatKey, afterSortKey: anchor.sortKey, limit: args.first - half - 1 });
+      rows = [...older, anchor, ...newer];
+    } else if (args.before !== undefined && anchor) {
+      rows = await listMessages(this.db, { chatKey: args.chatKey, beforeSortKey: anchor.sortKey, limit: args.first });
+    } else if (args.after !== undefined && anchor) {
+      rows = await listMessages(this.db, { chatKey: args.chatKey, afterSortKey: anchor.sortKey, limit: args.first });
+    } else {
+      rows = await listMessages(this.db, { chatKey: args.chatKey, limit: args.first });
+    }
+    return this.withSenders(rows);
+  }
+
+  async withSenders(rows: readonly StoredMessage[]): Promise<MessageView[]> {
+    const users = await getUsers(this.db, rows.map((r) => r.senderUserId).filter((id): id is number => id !== null));
+    // Channels and anonymous admins post as a chat; their name is the chat's title.
+    const chatSenders = rows.some((r) => parseSenderKey(r.senderKey)?.kind === 'chat');
+    const chats = new Map<number, ChatRecord>(chatSenders ? (await listChats(this.db)).map((c) => [c.tdChatId, c]) : []);
+    const replyIds = await idsOfKeys(
+      this.db,
+      rows.filter((r) => r.replyToKey !== null).map((r) => ({ chatKey: r.chatKey, msgKey: r.replyToKey! })),
+    );
+    return rows.map((r) => {
+      const user = r.senderUserId !== null ? users.get(r.senderUserId) : undefined;
+      const ref = parseSenderKey(r.senderKey);
+      const name = user ? displayName(user) : ref?.kind === 'chat' ? (chats.get(ref.id)?.title ?? `chat ${ref.id}`) : `user ${r.senderUserId ?? '?'}`;
+      const replyToId = r.replyToKey === null ? null : (replyIds.get(`${r.chatKey}\u0000${r.replyToKey}`) ?? null);
+      return { ...r, replyToId, sender: { key: r.senderKey, userId: r.senderUserId, name, username: user?.username ?? null } };
+    });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Runs the daemon until SIGINT/SIGTERM: store, accounts, API. On a signal it stops accepting
+ * requests, closes every TDLib client and waits for them, then closes the store, so that TDLib's
+ * databases are flushed (an unclean stop can make TDLib forget recent message ids).
+ */
+import type { Config } from '../config/config.ts';
+import { Daemon } from '../app/daemon.ts';
+import { startApiServer, type ApiServer } from '../graphql/server.ts';
+import type { Logger } from '../shared/log.ts';
+import type { Store } from '../store/database.ts';
+import type { TelegramAccount } from '../tdlib/port.ts';
+
+export interface RunningDaemon {
+  readonly daemon: Daemon;
+  readonly api: ApiServer;
+  /** Resolves when the process was asked to stop and everything is closed. */
+  readonly stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function runDaemon(options: {
+  config: Config;
+  store: Store;
+  accounts: readonly TelegramAccount[];
+  logger: Logger;
+  graphiql: boolean;
+  beforeStop?: () => Promise<void> | void;
+}): Promise<RunningDaemon> {
+  const { config, store, logger } = options;
+  await store.migrate();
+  const daemon = new Daemon({ db: store.db, accounts: options.accounts, logger, backfillMessages: config.backfillMessages });
+  const api = await startApiServer({ daemon, logger: logger.child('api'), host: config.host, port: config.port, graphiql: options.graphiql });
+  await daemon.start();
+
+  let stopping: Promise<void> | null = null;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('stopping: closing the API and every Telegram client');
+      await options.beforeStop?.();
+      await api.close().catch((error) => logger.warn('API close failed', { error }));
+      await daemon.close();
+      await store.close().catch((error) => logger.warn('store close failed', { error }));
+      logger.info('stopped');
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: string) => {
+    logger.info(`received ${signal}`);
+    void stop();
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  return { daemon, api, stopped, stop };
+}
