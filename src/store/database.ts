@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
-import { migrateToLatest, type Dialect, type MigrationReport } from './migrations.ts';
+import { migrateToLatest, type Dialect, type MigrationReport } from './migrations/index.ts';
 
 export interface Store {
   readonly db: Kysely<Database>;

@@ -1,16 +1,8 @@
-/**
- * Schema migrations, applied in order by Kysely's Migrator at start and by `tgdesk migrate`.
- * One list serves both SQLite and PostgreSQL: only portable types are used, and the few
- * dialect differences (auto-increment ids) are spelled out where they occur.
- * A migration, once released, is never edited: add a new one.
- */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+/** The sync core: accounts, users, chats, per-account chat state, messages and sync cursors. */
+import type { Kysely } from 'kysely';
+import { serialId, type MigrationFactory } from './types.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
-
-type MigrationFactory = (dialect: Dialect) => Migration;
-
-const syncCore: MigrationFactory = (dialect) => ({
+export const syncCore: MigrationFactory = (dialect) => ({
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('accounts')
@@ -97,7 +89,7 @@ const syncCore: MigrationFactory = (dialect) => ({
 
     await db.schema
       .createTable('messages')
-      .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+      .addColumn('id', serialId(dialect), (c) =>
         dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
       )
       .addColumn('chat_key', 'text', (c) => c.notNull())
@@ -144,28 +136,3 @@ const syncCore: MigrationFactory = (dialect) => ({
     }
   },
 });
-
-/** Every migration, oldest first. Names sort in application order. */
-export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [['0001_sync_core', syncCore]];
-
-export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return {
-    async getMigrations() {
-      return Object.fromEntries(MIGRATIONS.map(([name, factory]) => [name, factory(dialect)]));
-    },
-  };
-}
-
-export interface MigrationReport {
-  readonly applied: readonly string[];
-}
-
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
-}

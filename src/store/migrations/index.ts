@@ -1,0 +1,36 @@
+/**
+ * Schema migrations, applied in order by Kysely's Migrator at start and by `tgdesk migrate`.
+ * One list serves SQLite and PostgreSQL. A released migration is never edited: add a new file.
+ */
+import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
+import { syncCore } from './0001-sync-core.ts';
+import type { Dialect, MigrationFactory } from './types.ts';
+
+export type { Dialect } from './types.ts';
+
+/** Every migration, oldest first. Names sort in application order. */
+export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
+  ['0001_sync_core', syncCore],
+];
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return Object.fromEntries(MIGRATIONS.map(([name, factory]) => [name, factory(dialect)]));
+    },
+  };
+}
+
+export interface MigrationReport {
+  readonly applied: readonly string[];
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
