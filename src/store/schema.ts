@@ -114,6 +114,117 @@ export interface MessageAliasesTable {
   date: number;
 }
 
+/** Every change a subscriber can see, in commit order; `seq` is the global sequence number. */
+export interface EventsTable {
+  seq: Generated<number>;
+  type: string;
+  account_id: string | null;
+  chat_key: string | null;
+  payload: string;
+  at: number;
+}
+
+export interface AlarmsTable {
+  chat_key: string;
+  raised_by: number;
+  raised_at: number;
+  reason: string;
+}
+
+export interface AcknowledgementsTable {
+  id: Generated<number>;
+  chat_key: string;
+  by_user_id: number;
+  at: number;
+}
+
+export interface StarsTable {
+  member_user_id: number;
+  chat_key: string;
+  at: number;
+}
+
+export interface ChatSettingsTable {
+  chat_key: string;
+  kind_override: string | null;
+  policy_id: string | null;
+  manual_position: number | null;
+  updated_at: number;
+}
+
+export interface PoliciesTable {
+  id: string;
+  name: string;
+  threshold_seconds: number;
+  time_zone: string | null;
+  /** JSON: weekly intervals, see src/domain/business-hours.ts. */
+  business_hours: string | null;
+  /** JSON array of patterns of client messages that do not start waiting. */
+  ignore_patterns: string;
+  updated_at: number;
+}
+
+/** The current waiting state per support chat: derived from messages and acks, kept for fast reads. */
+export interface WaitingStateTable {
+  chat_key: string;
+  waiting_since: number | null;
+  first_message_id: number | null;
+  deadline: number | null;
+  overdue_since: number | null;
+  acknowledged_by: number | null;
+  acknowledged_at: number | null;
+  updated_at: number;
+}
+
+export interface ResponseEpisodesTable {
+  id: Generated<number>;
+  chat_key: string;
+  /** first | next */
+  kind: string;
+  started_at: number;
+  first_message_id: number | null;
+  ended_at: number | null;
+  /** reply | ack */
+  ended_by: string | null;
+  answered_by: number | null;
+  overdue_at: number | null;
+  threshold_seconds: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  account_id: string | null;
+  chat_key: string | null;
+  details: string;
+  /** ok | error */
+  outcome: string;
+  error_code: string | null;
+}
+
+export interface PreferencesTable {
+  member_user_id: number;
+  send_typing: number;
+  link_previews: number;
+  language: string | null;
+  alert_channels: string;
+  updated_at: number;
+}
+
+/** API tokens are stored as SHA-256 hashes only; the token itself is shown once at creation. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  member_user_id: number | null;
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -124,4 +235,15 @@ export interface Database {
   sync_cursors: SyncCursorsTable;
   messages: MessagesTable;
   message_aliases: MessageAliasesTable;
+  events: EventsTable;
+  alarms: AlarmsTable;
+  acknowledgements: AcknowledgementsTable;
+  stars: StarsTable;
+  chat_settings: ChatSettingsTable;
+  policies: PoliciesTable;
+  waiting_state: WaitingStateTable;
+  response_episodes: ResponseEpisodesTable;
+  audit_log: AuditLogTable;
+  preferences: PreferencesTable;
+  api_tokens: ApiTokensTable;
 }
