@@ -19,6 +19,7 @@ ENV TGDESK_DATA_DIR=/data \
     TGDESK_HOST=0.0.0.0 \
     TGDESK_PORT=4000 \
     NODE_ENV=production
+RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 EXPOSE 4000
 USER node
