@@ -95,7 +95,9 @@ export function createTerminalPrompts(options: {
   let qrLines = 0;
 
   const ask = async (question: string, hidden = false): Promise<string> => {
-    output.write(question);
+    // As readline's prompt, so that line editing redraws it instead of wiping it.
+    rl.setPrompt(question);
+    rl.prompt();
     muted = hidden && tty;
     try {
       const next = lines.next();

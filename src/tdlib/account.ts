@@ -69,7 +69,7 @@ type SendOutcome = { readonly ok: true; readonly message: Td.message } | { reado
 
 export function createTelegramAccount(options: TelegramAccountOptions): TelegramAccount {
   const { accountId, transport } = options;
-  const logger = options.logger.child('tdlib', { accountId });
+  const logger = options.logger.child('account', { accountId });
   const sendTimeoutMs = options.sendTimeoutMs ?? 120_000;
   const now = options.now ?? Date.now;
   const call = createTdCaller(transport, accountId);
