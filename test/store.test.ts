@@ -9,6 +9,13 @@ import { createTestStore, STORE_KINDS, type TestStore } from './helpers/stores.t
 import { tgMessage } from './helpers/telegram-fixtures.ts';
 
 const NOW = 1_700_000_500_000;
+
+/** upsertMessages with the result's length checked, so tests can destructure it. */
+async function storeMessages(...args: Parameters<typeof upsertMessages>): Promise<[{ id: number }, ...{ id: number }[]]> {
+  const refs = await upsertMessages(...args);
+  expect(refs).toHaveLength(args[2].length);
+  return refs as unknown as [{ id: number }, ...{ id: number }[]];
+}
 const SUPERGROUP = -1001234567890;
 const BASIC = -4242;
 
@@ -41,8 +48,8 @@ describe.each(STORE_KINDS)('store repositories on %s', (kind) => {
     const key = chatKeyOf('supergroup', SUPERGROUP, 501);
     await upsertChats(store.db, [{ key, tdChatId: SUPERGROUP, type: 'supergroup', typeId: 1234567890, title: 'ACME support' }], NOW);
     const m = tgMessage({ tdChatId: SUPERGROUP, tdMessageId: 5 << 20, text: 'db-prod-2 is down, 502 on /api' });
-    const [idA] = await upsertMessages(store.db, 'alice', [{ chatKey: key, chatType: 'supergroup', message: m }], NOW);
-    const [idB] = await upsertMessages(store.db, 'bob', [{ chatKey: key, chatType: 'supergroup', message: m }], NOW);
+    const [{ id: idA }] = await storeMessages(store.db, 'alice', [{ chatKey: key, chatType: 'supergroup', message: m }], NOW);
+    const [{ id: idB }] = await storeMessages(store.db, 'bob', [{ chatKey: key, chatType: 'supergroup', message: m }], NOW);
     expect(idA).toBeGreaterThan(0);
     expect(idB).toBe(idA);
     expect(await countMessages(store.db, key)).toBe(1);
@@ -57,15 +64,15 @@ describe.each(STORE_KINDS)('store repositories on %s', (kind) => {
     const a2 = tgMessage({ tdChatId: BASIC, tdMessageId: 11 << 20, date, text: 'second' });
     const b1 = { ...a1, tdMessageId: 70 << 20 };
     const b2 = { ...a2, tdMessageId: 71 << 20 };
-    const idsA = await upsertMessages(store.db, 'alice', [a1, a2].map((message) => ({ chatKey: key, chatType: 'basic' as const, message })), NOW);
+    const idsA = (await upsertMessages(store.db, 'alice', [a1, a2].map((message) => ({ chatKey: key, chatType: 'basic' as const, message })), NOW)).map((r) => r.id);
     // bob sees them in two separate batches, in order.
-    const [idB1] = await upsertMessages(store.db, 'bob', [{ chatKey: key, chatType: 'basic', message: b1 }], NOW);
-    const [idB2] = await upsertMessages(store.db, 'bob', [{ chatKey: key, chatType: 'basic', message: b2 }], NOW);
+    const [{ id: idB1 }] = await storeMessages(store.db, 'bob', [{ chatKey: key, chatType: 'basic', message: b1 }], NOW);
+    const [{ id: idB2 }] = await storeMessages(store.db, 'bob', [{ chatKey: key, chatType: 'basic', message: b2 }], NOW);
     expect(idsA[0]).not.toBe(idsA[1]);
     expect([idB1, idB2]).toEqual(idsA);
     expect(await countMessages(store.db, key)).toBe(2);
     // Replaying alice's batch is harmless.
-    expect(await upsertMessages(store.db, 'alice', [a1, a2].map((message) => ({ chatKey: key, chatType: 'basic' as const, message })), NOW)).toEqual(idsA);
+    expect((await upsertMessages(store.db, 'alice', [a1, a2].map((message) => ({ chatKey: key, chatType: 'basic' as const, message })), NOW)).map((r) => r.id)).toEqual(idsA);
     expect(await countMessages(store.db, key)).toBe(2);
     const resolved = await resolveMessageIds(store.db, 'bob', [{ chatKey: key, chatType: 'basic', tdMessageId: 71 << 20 }]);
     expect(resolved.get(refKey(key, 71 << 20))).toBe(idsA[1]);
@@ -75,7 +82,7 @@ describe.each(STORE_KINDS)('store repositories on %s', (kind) => {
     const key = chatKeyOf('supergroup', SUPERGROUP, 501);
     const original = tgMessage({ tdChatId: SUPERGROUP, tdMessageId: 6 << 20, date: 1_700_000_200, text: 'ORA-00942 on billing' });
     const edited = { ...original, text: 'ORA-00942: table or view does not exist (billing)', editDate: 1_700_000_260 };
-    const [id] = await upsertMessages(store.db, 'alice', [{ chatKey: key, chatType: 'supergroup', message: edited }], NOW);
+    const [{ id }] = await storeMessages(store.db, 'alice', [{ chatKey: key, chatType: 'supergroup', message: edited }], NOW);
     await upsertMessages(store.db, 'bob', [{ chatKey: key, chatType: 'supergroup', message: original }], NOW);
     let page = await listMessages(store.db, { chatKey: key, limit: 10 });
     expect(page.find((m) => m.id === id)?.text).toBe('ORA-00942: table or view does not exist (billing)');

@@ -65,17 +65,23 @@ function contentColumns(m: TgMessage) {
   };
 }
 
+export interface StoredRef {
+  readonly id: number;
+  readonly msgKey: string;
+  readonly sortKey: number;
+}
+
 /**
- * Stores messages seen by `accountId`. Returns, for each input in order, the stored message id.
+ * Stores messages seen by `accountId`. Returns, for each input in order, the stored message's id and keys.
  * A later edit (higher edit date) replaces the content; an older copy never overwrites a newer one.
  */
-export async function upsertMessages(db: Db, accountId: string, items: readonly MessageToStore[], now: number): Promise<number[]> {
+export async function upsertMessages(db: Db, accountId: string, items: readonly MessageToStore[], now: number): Promise<StoredRef[]> {
   if (items.length === 0) return [];
   const shared: { index: number; item: MessageToStore }[] = [];
   const perAccount: { index: number; item: MessageToStore }[] = [];
   items.forEach((item, index) => (hasSharedMessageIds(item.chatType) ? shared : perAccount).push({ index, item }));
 
-  const ids = new Array<number>(items.length).fill(0);
+  const refs = new Array<StoredRef>(items.length);
   const keyed: { index: number; chatKey: string; msgKey: string; sortKey: number; item: MessageToStore; replyToKey: string | null }[] = [];
 
   for (const { index, item } of shared) {
@@ -176,7 +182,7 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
   }
 
   const idByIdentity = await loadIds(db, [...rowsByIdentity.values()].map((k) => ({ chatKey: k.chatKey, msgKey: k.msgKey })));
-  keyed.forEach((k) => (ids[k.index] = idByIdentity.get(`${k.chatKey}\u0000${k.msgKey}`) ?? 0));
+  for (const k of keyed) refs[k.index] = { id: idByIdentity.get(`${k.chatKey}\u0000${k.msgKey}`) ?? 0, msgKey: k.msgKey, sortKey: k.sortKey };
 
   if (newAliases.length > 0) {
     const unique = new Map(newAliases.map((a) => [`${a.chat_key}\u0000${a.td_message_id}`, a]));
@@ -193,7 +199,7 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
         .execute();
     }
   }
-  return ids;
+  return refs;
 }
 
 /** Stored ids of messages by their keys; the map is keyed `chatKey \\0 msgKey`. */

@@ -91,6 +91,8 @@ export const teamState: MigrationFactory = (dialect) => ({
       .addColumn('threshold_seconds', 'integer', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('response_episodes_by_chat').on('response_episodes').columns(['chat_key', 'started_at']).execute();
+    // Recomputing a chat's waits after a restart finds episodes already recorded live: keep those.
+    await db.schema.createIndex('response_episodes_identity').on('response_episodes').columns(['chat_key', 'first_message_id', 'started_at']).unique().execute();
     await db.schema.createIndex('response_episodes_by_start').on('response_episodes').columns(['started_at']).execute();
 
     await db.schema

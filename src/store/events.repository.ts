@@ -1,0 +1,60 @@
+/**
+ * The event log: every change a subscriber can see, numbered by a global sequence in commit
+ * order. Events are appended inside the transaction of the change they describe, so a stored
+ * event always matches stored state; they are published only after that commit.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+type Db = Kysely<Database>;
+
+export interface EventToStore {
+  readonly type: string;
+  readonly accountId: string | null;
+  readonly chatKey: string | null;
+  readonly payload: unknown;
+  readonly at: number;
+}
+
+export interface StoredEvent extends EventToStore {
+  readonly seq: number;
+}
+
+export async function appendEvents(db: Db, events: readonly EventToStore[]): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  for (let i = 0; i < events.length; i += 200) {
+    const part = events.slice(i, i + 200);
+    const rows = await db
+      .insertInto('events')
+      .values(part.map((e) => ({ type: e.type, account_id: e.accountId, chat_key: e.chatKey, payload: JSON.stringify(e.payload), at: e.at })))
+      .returning('seq')
+      .execute();
+    // RETURNING gives rows in insertion order on both SQLite and PostgreSQL for a single VALUES list.
+    rows.forEach((r, j) => out.push({ ...part[j]!, seq: r.seq }));
+  }
+  return out;
+}
+
+export async function listEventsAfter(db: Db, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+  const rows = await db.selectFrom('events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  return rows.map((r) => ({ seq: r.seq, type: r.type, accountId: r.account_id, chatKey: r.chat_key, payload: JSON.parse(r.payload) as unknown, at: r.at }));
+}
+
+/** The lowest and highest sequence numbers still kept; `null` when the log is empty. */
+export async function eventBounds(db: Db): Promise<{ oldest: number; newest: number } | null> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => [eb.fn.min('seq').as('oldest'), eb.fn.max('seq').as('newest')])
+    .executeTakeFirst();
+  if (!row || row.oldest === null || row.newest === null) return null;
+  return { oldest: Number(row.oldest), newest: Number(row.newest) };
+}
+
+/** Drops events older than `beforeAt` but always keeps the newest `keepAtLeast`. Returns how many went. */
+export async function pruneEvents(db: Db, beforeAt: number, keepAtLeast: number): Promise<number> {
+  const bounds = await eventBounds(db);
+  if (!bounds) return 0;
+  const keepFrom = bounds.newest - keepAtLeast + 1;
+  const result = await db.deleteFrom('events').where('at', '<', beforeAt).where('seq', '<', keepFrom).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
