@@ -96,6 +96,17 @@ describe.each(STORE_KINDS)('store repositories on %s', (kind) => {
     expect(withDeleted.find((m) => m.id === id)?.deletedAt).toBe(NOW);
   });
 
+  it('tells which messages a call stored for the first time', async () => {
+    const key = chatKeyOf('supergroup', -100888, 501);
+    const m = tgMessage({ tdChatId: -100888, tdMessageId: 3 << 20, text: 'web-03: 502 Bad Gateway' });
+    const first = await upsertMessages(store.db, 'alice', [{ chatKey: key, chatType: 'supergroup', message: m }, { chatKey: key, chatType: 'supergroup', message: m }], NOW + 10);
+    expect(first.map((r) => r.inserted)).toEqual([true, false]);
+    const again = await upsertMessages(store.db, 'bob', [{ chatKey: key, chatType: 'supergroup', message: m }], NOW + 11);
+    expect(again[0]).toMatchObject({ id: first[0]!.id, inserted: false });
+    const edited = await upsertMessages(store.db, 'bob', [{ chatKey: key, chatType: 'supergroup', message: { ...m, text: 'web-03: fixed', editDate: m.date + 60 } }], NOW + 12);
+    expect(edited[0]).toMatchObject({ id: first[0]!.id, inserted: false });
+  });
+
   it('pages history in chronological order', async () => {
     const key = chatKeyOf('supergroup', -100777, 501);
     await upsertChats(store.db, [{ key, tdChatId: -100777, type: 'supergroup', typeId: 777, title: 'Paging' }], NOW);

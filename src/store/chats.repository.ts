@@ -192,3 +192,20 @@ export async function listChatMembers(db: Db, chatKey: ChatKey): Promise<{ userI
   const rows = await db.selectFrom('chat_members').select(['user_id', 'status']).where('chat_key', '=', chatKey).orderBy('user_id').execute();
   return rows.map((r) => ({ userId: r.user_id, status: r.status as ChatMemberStatus }));
 }
+
+/** Every chat's known members who have not left or been banned. */
+export async function listAllChatMembers(db: Db): Promise<Map<ChatKey, { userId: number; status: ChatMemberStatus }[]>> {
+  const rows = await db.selectFrom('chat_members').select(['chat_key', 'user_id', 'status']).where('status', 'not in', ['left', 'banned']).execute();
+  const out = new Map<ChatKey, { userId: number; status: ChatMemberStatus }[]>();
+  for (const r of rows) {
+    const list = out.get(r.chat_key);
+    const m = { userId: r.user_id, status: r.status as ChatMemberStatus };
+    if (list) list.push(m);
+    else out.set(r.chat_key, [m]);
+  }
+  return out;
+}
+
+export async function listAllAccountChats(db: Db): Promise<AccountChatRecord[]> {
+  return (await db.selectFrom('account_chats').selectAll().execute()).map(rowToAccountChat);
+}

@@ -69,6 +69,8 @@ export interface StoredRef {
   readonly id: number;
   readonly msgKey: string;
   readonly sortKey: number;
+  /** True when this call stored the message for the first time (not a replay, not a second account). */
+  readonly inserted: boolean;
 }
 
 /**
@@ -143,8 +145,12 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
     if (!prev || k.item.message.editDate >= prev.item.message.editDate) rowsByIdentity.set(id, k);
   }
 
+  // RETURNING yields inserted rows and rows whose content an edit replaced; the latter keep their
+  // old first_seen_at, which tells them apart (callers pass a strictly increasing `now`).
+  const idByIdentity = new Map<string, number>();
+  const insertedIdentities = new Set<string>();
   for (const part of chunks([...rowsByIdentity.values()])) {
-    await db
+    const returned = await db
       .insertInto('messages')
       .values(
         part.map((k) => {
@@ -178,11 +184,24 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
           }))
           .where((eb) => eb('excluded.edit_date', '>', eb.ref('messages.edit_date'))),
       )
+      .returning(['id', 'chat_key', 'msg_key', 'first_seen_at'])
       .execute();
+    for (const r of returned) {
+      const identity = `${r.chat_key}\u0000${r.msg_key}`;
+      idByIdentity.set(identity, r.id);
+      if (r.first_seen_at === now) insertedIdentities.add(identity);
+    }
   }
-
-  const idByIdentity = await loadIds(db, [...rowsByIdentity.values()].map((k) => ({ chatKey: k.chatKey, msgKey: k.msgKey })));
-  for (const k of keyed) refs[k.index] = { id: idByIdentity.get(`${k.chatKey}\u0000${k.msgKey}`) ?? 0, msgKey: k.msgKey, sortKey: k.sortKey };
+  const missing = [...rowsByIdentity.values()].filter((k) => !idByIdentity.has(`${k.chatKey}\u0000${k.msgKey}`));
+  for (const [identity, id] of await loadIds(db, missing.map((k) => ({ chatKey: k.chatKey, msgKey: k.msgKey })))) idByIdentity.set(identity, id);
+  const reported = new Set<string>();
+  for (const k of keyed) {
+    const identity = `${k.chatKey}\u0000${k.msgKey}`;
+    // A message twice in one batch is new only the first time.
+    const inserted = insertedIdentities.has(identity) && !reported.has(identity);
+    reported.add(identity);
+    refs[k.index] = { id: idByIdentity.get(identity) ?? 0, msgKey: k.msgKey, sortKey: k.sortKey, inserted };
+  }
 
   if (newAliases.length > 0) {
     const unique = new Map(newAliases.map((a) => [`${a.chat_key}\u0000${a.td_message_id}`, a]));
@@ -362,4 +381,39 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
     else out.set(k, [item]);
   }
   return out;
+}
+
+/** The newest non-deleted message of every chat (or of the given chats). */
+export async function latestMessages(db: Db, chatKeys?: readonly ChatKey[]): Promise<Map<ChatKey, StoredMessage>> {
+  const out = new Map<ChatKey, StoredMessage>();
+  let tops = db
+    .selectFrom('messages')
+    .select((eb) => ['chat_key', eb.fn.max('sort_key').as('top')])
+    .where('deleted_at', 'is', null)
+    .groupBy('chat_key');
+  if (chatKeys) tops = tops.where('chat_key', 'in', chatKeys.length ? [...chatKeys] : ['\u0000']);
+  const rows = await tops.execute();
+  for (const part of chunks(rows)) {
+    const messages = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where((eb) => eb.or(part.map((r) => eb.and([eb('chat_key', '=', r.chat_key), eb('sort_key', '=', Number(r.top))]))))
+      .execute();
+    for (const m of messages) out.set(m.chat_key, rowToMessage(m));
+  }
+  return out;
+}
+
+/** How many messages each user wrote in each chat since `sinceDate` (unix seconds): who is most active. */
+export async function senderActivity(db: Db, sinceDate: number, chatKeys?: readonly ChatKey[]): Promise<{ chatKey: ChatKey; userId: number; count: number; lastDate: number }[]> {
+  let q = db
+    .selectFrom('messages')
+    .select((eb) => ['chat_key', 'sender_user_id', eb.fn.countAll<number>().as('n'), eb.fn.max('date').as('last')])
+    .where('date', '>=', sinceDate)
+    .where('sender_user_id', 'is not', null)
+    .where('is_service', '=', 0)
+    .groupBy(['chat_key', 'sender_user_id']);
+  if (chatKeys) q = q.where('chat_key', 'in', chatKeys.length ? [...chatKeys] : ['\u0000']);
+  const rows = await q.execute();
+  return rows.map((r) => ({ chatKey: r.chat_key, userId: Number(r.sender_user_id), count: Number(r.n), lastDate: Number(r.last) }));
 }
