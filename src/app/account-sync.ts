@@ -18,17 +18,25 @@ import { listAccountChats, listChats } from '../store/chats.repository.ts';
 import type { Database } from '../store/schema.ts';
 import { listCursors, markAllUnsynced, putCursors } from '../store/sync-cursors.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
-import { applyPlan, planBatch, storeHistoryPage, type AccountSyncState, type IngestResult } from './ingest.ts';
+import { applyPlan, keepCursors, planBatch, storeHistoryPage, type AccountSyncState, type IngestResult } from './ingest.ts';
+import type { Emit, Trx, Writer } from './writer.ts';
+
+/** Follows every stored batch inside its transaction (the team layer), and after its commit. */
+export interface IngestFollower {
+  onIngested(trx: Trx, emit: Emit, result: IngestResult, now: number): Promise<void>;
+  onSyncState?(emit: Emit, accountId: string, authState: string, state: SyncState, now: number): void;
+  afterCommit?(): void;
+}
 
 export interface AccountSyncOptions {
   readonly db: Kysely<Database>;
+  readonly writer: Writer;
+  readonly follower?: IngestFollower;
   readonly account: TelegramAccount;
   readonly logger: Logger;
   readonly now: () => number;
   /** How many messages the first sync of a chat fetches at most. */
   readonly backfillMessages: number;
-  /** Called after each committed batch, for publishing events. */
-  readonly onIngested?: (accountId: string, result: IngestResult) => void;
   readonly onSyncStateChanged?: (accountId: string, state: SyncState) => void;
 }
 
@@ -104,9 +112,15 @@ export class AccountSync {
     if (this.state.userId === null && (becameReady || events.some((e) => e.kind === 'chat'))) await this.learnUserId();
     try {
       const plan = planBatch(this.state, events);
-      const result = await applyPlan(db, this.state, plan, now());
+      const result = await this.options.writer.run(async (trx, emit, hooks) => {
+        const at = now();
+        const r = await applyPlan(trx, this.state, plan, events, at);
+        await this.options.follower?.onIngested(trx, emit, r, at);
+        hooks.afterCommit(() => keepCursors(this.state, plan));
+        return r;
+      });
+      this.options.follower?.afterCommit?.();
       for (const id of result.needsReconcile) this.enqueue(id);
-      this.options.onIngested?.(this.accountId, result);
     } catch (error) {
       // The batch is lost from the live stream, but nothing is marked synced: a reconcile pass
       // at the next gap or start recovers it. Mark every chat of the batch for one now.
@@ -195,7 +209,12 @@ export class AccountSync {
       const page = await account.getChatHistory(tdChatId, from, HISTORY_PAGE);
       if (page.messages.length === 0) break;
       for (const m of page.messages) top = Math.max(top, m.tdMessageId);
-      await storeHistoryPage(db, this.state, page.messages, now());
+      await this.options.writer.run(async (trx, emit) => {
+        const at = now();
+        const r = await storeHistoryPage(trx, this.state, page.messages, at);
+        await this.options.follower?.onIngested(trx, emit, r, at);
+      });
+      this.options.follower?.afterCommit?.();
       fetched += page.messages.length;
       const oldest = page.messages.reduce((min, m) => Math.min(min, m.tdMessageId), Number.POSITIVE_INFINITY);
       if (oldest <= cursor.completeTo || fetched >= backfillMessages || oldest >= from && from !== 0) break;
@@ -214,7 +233,13 @@ export class AccountSync {
   private async setSyncState(state: SyncState): Promise<void> {
     if (this.syncState === state) return;
     this.syncState = state;
-    await updateAccount(this.options.db, this.accountId, { syncState: state, syncComplete: state === 'ready' }, this.options.now()).catch(() => undefined);
+    await this.options.writer
+      .run(async (trx, emit) => {
+        const at = this.options.now();
+        await updateAccount(trx, this.accountId, { syncState: state, syncComplete: state === 'ready' }, at);
+        this.options.follower?.onSyncState?.(emit, this.accountId, this.options.account.authState().kind, state, at);
+      })
+      .catch((error) => this.options.logger.warn('could not store the sync state', { accountId: this.accountId, error }));
     this.options.onSyncStateChanged?.(this.accountId, state);
   }
 

@@ -1,40 +1,96 @@
 /**
- * The daemon's core: the store plus one AccountSync per account. The CLI builds it with real
- * TDLib or the simulator; the API reads through `queries` and acts through the app's actions.
+ * The daemon's core, wired together: the store, the event bus and writer, the team model with
+ * its overdue clock, and one AccountSync per account. The CLI builds it with real TDLib or the
+ * simulator; the API reads through `queries` and acts through `actions`.
  */
-import type { Kysely } from 'kysely';
 import type { Logger } from '../shared/log.ts';
 import { ensureAccounts } from '../store/accounts.repository.ts';
-import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/database.ts';
+import { ensureDefaultPolicy, listWaitingStates } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
-import { AccountSync } from './account-sync.ts';
+import { AccountSync, type IngestFollower } from './account-sync.ts';
+import { Actions } from './actions.ts';
+import { EventBus } from './event-bus.ts';
+import { OverdueClock } from './overdue-clock.ts';
 import { Queries } from './queries.ts';
+import { TeamModel, type TeamConfig } from './team-model.ts';
+import { TeamProjection } from './team-projection.ts';
+import { Writer } from './writer.ts';
 
 export interface DaemonOptions {
-  readonly db: Kysely<Database>;
+  readonly store: Store;
   readonly accounts: readonly TelegramAccount[];
   readonly logger: Logger;
+  readonly team?: Partial<TeamConfig>;
   readonly now?: () => number;
   readonly backfillMessages?: number;
 }
 
+/** A clock that never returns the same millisecond twice, so "first seen now" is exact. */
+export function strictlyIncreasing(clock: () => number): () => number {
+  let last = 0;
+  return () => {
+    const t = clock();
+    last = t > last ? t : last + 1;
+    return last;
+  };
+}
+
 export class Daemon {
   readonly queries: Queries;
+  readonly actions: Actions;
+  readonly accounts: ReadonlyMap<string, TelegramAccount>;
   readonly syncs: ReadonlyMap<string, AccountSync>;
+  readonly bus: EventBus;
+  readonly writer: Writer;
+  readonly model: TeamModel;
+  readonly clock: OverdueClock;
+  readonly now: () => number;
   private readonly logger: Logger;
-  private readonly db: Kysely<Database>;
-  private readonly now: () => number;
+  private readonly store: Store;
+  private readonly projection: TeamProjection;
 
   constructor(options: DaemonOptions) {
-    this.db = options.db;
+    this.store = options.store;
     this.logger = options.logger;
-    this.now = options.now ?? Date.now;
-    this.queries = new Queries(options.db);
+    this.now = strictlyIncreasing(options.now ?? Date.now);
+    const db = options.store.db;
+    this.bus = new EventBus(db);
+    this.writer = new Writer(db, options.store.dialect, this.bus);
+    this.model = new TeamModel({
+      teamChatId: options.team?.teamChatId ?? null,
+      members: options.team?.members ?? [],
+      supportChatIds: options.team?.supportChatIds ?? [],
+      otherChatIds: options.team?.otherChatIds ?? [],
+      supportTitlePattern: options.team?.supportTitlePattern ?? null,
+      companyNames: options.team?.companyNames ?? [],
+    });
+    this.clock = new OverdueClock(this.model, this.writer, this.now, options.logger.child('overdue'));
+    this.projection = new TeamProjection(this.model, this.clock);
+    this.queries = new Queries(db, this.model, this.bus);
+    this.accounts = new Map(options.accounts.map((a) => [a.accountId, a]));
+    this.actions = new Actions({
+      db,
+      writer: this.writer,
+      model: this.model,
+      clock: this.clock,
+      queries: this.queries,
+      accounts: this.accounts,
+      now: this.now,
+      logger: options.logger.child('actions'),
+    });
+    const follower: IngestFollower = {
+      onIngested: (trx, emit, result, now) => this.projection.onIngested(trx, emit, result, now),
+      onSyncState: (emit, accountId, authState, state, now) => this.projection.emitSyncState(emit, accountId, authState, state, now),
+      afterCommit: () => this.clock.schedule(),
+    };
     this.syncs = new Map(
       options.accounts.map((account) => [
         account.accountId,
         new AccountSync({
-          db: options.db,
+          db,
+          writer: this.writer,
+          follower,
           account,
           logger: options.logger.child('sync', { accountId: account.accountId }),
           now: this.now,
@@ -46,13 +102,46 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    await ensureAccounts(this.db, [...this.syncs.keys()], this.now());
+    const db = this.store.db;
+    const now = this.now();
+    await ensureAccounts(db, [...this.syncs.keys()], now);
+    await ensureDefaultPolicy(db, now);
+    await this.model.load(db, now);
+    await this.restoreOverdue(now);
+    this.clock.schedule();
     // Accounts start independently: one that cannot start (bad database key, lost session) must not stop the others.
     await Promise.all(
-      [...this.syncs.values()].map((s) =>
-        s.start().catch((error) => this.logger.error('account failed to start', { accountId: s.accountId, error })),
-      ),
+      [...this.syncs.values()].map((s) => s.start().catch((error) => this.logger.error('account failed to start', { accountId: s.accountId, error }))),
     );
+  }
+
+  /**
+   * Subscribers were last told the stored waiting states; recomputing every support chat from
+   * its history finds what changed while the daemon was down, and each difference becomes an event.
+   */
+  private async restoreOverdue(now: number): Promise<void> {
+    for (const w of await listWaitingStates(this.store.db)) {
+      if (w.waitingSince === null || w.firstMessageId === null) continue;
+      this.model.overdue.set(w.chatKey, {
+        chatKey: w.chatKey,
+        lastMessageAt: null,
+        waiting: {
+          since: w.waitingSince,
+          firstClientMessageId: String(w.firstMessageId),
+          deadline: w.deadline ?? Number.POSITIVE_INFINITY,
+          overdueSince: w.overdueSince,
+          kind: 'next',
+          pending: [{ id: String(w.firstMessageId), at: w.waitingSince }],
+        },
+      });
+    }
+    this.model.resetMirror(now);
+    await this.writer.run(async (trx, emit) => {
+      for (const entry of this.model.chats.values()) {
+        if (entry.kind === 'support' || this.model.overdue.has(entry.record.key)) await this.clock.recompute(trx, emit, entry.record.key, now);
+      }
+      this.model.emitDialogDiffs(emit, this.model.chats.keys(), now);
+    });
   }
 
   /** Resolves when every account has loaded its chats and finished its reconcile passes. */
@@ -62,6 +151,7 @@ export class Daemon {
 
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
+    this.clock.stop();
     await Promise.allSettled([...this.syncs.values()].map((s) => s.close()));
   }
 }

@@ -7,12 +7,12 @@
  * last message that never came as an update, or a chat seen for the first time marks the chat
  * unsynced and asks for a reconcile pass (src/app/reconcile.ts).
  */
-import type { Kysely } from 'kysely';
 import { chatKeyOf, isServerMessageId, type ChatKey, type ChatType } from '../domain/ids.ts';
 import type { ChatMemberStatus, ChatPosition, TgChat, TgEvent, TgMessage, TgUser } from '../domain/telegram.ts';
 import type { AccountChatState } from '../store/chats.repository.ts';
 import { getAccountChatPositions, patchAccountChat, putAccountChats, setChatTitle, upsertChatMembers, upsertChats } from '../store/chats.repository.ts';
-import { markDeleted, refKey, resolveMessageIds, setContent, setEditDate, upsertMessages, type MessageRef, type MessageToStore } from '../store/messages.repository.ts';
+import { markDeleted, refKey, resolveMessageIds, setContent, setEditDate, upsertMessages, type MessageRef, type MessageToStore, type StoredRef } from '../store/messages.repository.ts';
+import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { putCursors, type SyncCursor } from '../store/sync-cursors.repository.ts';
 import { upsertUsers } from '../store/users.repository.ts';
@@ -32,11 +32,28 @@ export interface AccountSyncState {
   readonly gapEpochs: Map<number, number>;
 }
 
+export interface StoredMessageInfo {
+  readonly chatKey: ChatKey;
+  readonly ref: StoredRef;
+  readonly message: TgMessage;
+}
+
+/** What one batch changed, for the team layer to follow in the same transaction. */
 export interface IngestResult {
+  readonly accountId: string;
   /** Chats whose stored history may be incomplete and need a reconcile pass. */
   readonly needsReconcile: ReadonlySet<number>;
   readonly chatsTouched: ReadonlySet<ChatKey>;
-  readonly messagesStored: number;
+  readonly stored: readonly StoredMessageInfo[];
+  /** Stored ids of messages deleted in this batch, by chat. */
+  readonly deleted: ReadonlyMap<ChatKey, readonly number[]>;
+  /** Chats whose content edits were applied, by stored id. */
+  readonly edited: ReadonlyMap<ChatKey, readonly number[]>;
+  readonly newChats: ReadonlySet<ChatKey>;
+  readonly titleChanged: ReadonlySet<ChatKey>;
+  readonly membersChanged: ReadonlySet<ChatKey>;
+  readonly users: readonly TgUser[];
+  readonly events: readonly TgEvent[];
 }
 
 interface Plan {
@@ -75,6 +92,7 @@ function chatStateOf(chat: TgChat): AccountChatState {
  * the caller writes the plan in one transaction and only then keeps the new cursors.
  */
 export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): Plan {
+  // Note: gap epochs are bumped here, before the commit; a failed batch only causes an extra reconcile.
   const plan: Plan = {
     users: [],
     chats: [],
@@ -280,9 +298,15 @@ export function mergePositions(base: readonly ChatPosition[], updates: readonly 
   return [...byList.values()];
 }
 
-/** Writes a plan in one transaction. Returns what changed; cursors are kept in `state` only after the commit. */
-export async function applyPlan(db: Kysely<Database>, state: AccountSyncState, plan: Plan, now: number): Promise<IngestResult> {
-  await db.transaction().execute(async (trx) => {
+/**
+ * Writes a plan inside the caller's transaction. Returns what changed; call `keepCursors` only
+ * after the commit, so an in-memory cursor never runs ahead of the stored one.
+ */
+export async function applyPlan(trx: Transaction<Database>, state: AccountSyncState, plan: Plan, events: readonly TgEvent[], now: number): Promise<IngestResult> {
+  const deleted = new Map<ChatKey, number[]>();
+  const edited = new Map<ChatKey, number[]>();
+  let refs: StoredRef[] = [];
+  {
     await upsertUsers(trx, plan.users, now);
     await upsertChats(trx, plan.chats, now);
     for (const [chatKey, updates] of plan.positions) {
@@ -297,36 +321,74 @@ export async function applyPlan(db: Kysely<Database>, state: AccountSyncState, p
     await putAccountChats(trx, state.accountId, [...plan.fullStates.values()], now);
     for (const [chatKey, p] of plan.patches) await patchAccountChat(trx, state.accountId, chatKey, p, now);
     for (const [chatKey, title] of plan.titles) await setChatTitle(trx, chatKey, title, now);
-    await upsertMessages(trx, state.accountId, plan.messages, now);
-    const refs = [...plan.edits.map((e) => e.ref), ...plan.contents.map((c) => c.ref), ...plan.deletes];
-    if (refs.length > 0) {
-      const ids = await resolveMessageIds(trx, state.accountId, refs);
+    refs = await upsertMessages(trx, state.accountId, plan.messages, now);
+    const changedRefs = [...plan.edits.map((e) => e.ref), ...plan.contents.map((c) => c.ref), ...plan.deletes];
+    if (changedRefs.length > 0) {
+      const ids = await resolveMessageIds(trx, state.accountId, changedRefs);
       for (const e of plan.edits) {
         const id = ids.get(refKey(e.ref.chatKey, e.ref.tdMessageId));
         if (id !== undefined) await setEditDate(trx, id, e.editDate);
       }
       for (const c of plan.contents) {
         const id = ids.get(refKey(c.ref.chatKey, c.ref.tdMessageId));
-        if (id !== undefined) await setContent(trx, id, c.content);
+        if (id === undefined) continue;
+        await setContent(trx, id, c.content);
+        pushTo(edited, c.ref.chatKey, id);
       }
-      const deleted = plan.deletes.map((d) => ids.get(refKey(d.chatKey, d.tdMessageId))).filter((id): id is number => id !== undefined);
-      await markDeleted(trx, deleted, now);
+      for (const d of plan.deletes) {
+        const id = ids.get(refKey(d.chatKey, d.tdMessageId));
+        if (id !== undefined) pushTo(deleted, d.chatKey, id);
+      }
+      await markDeleted(trx, [...deleted.values()].flat(), now);
     }
     await upsertChatMembers(trx, plan.members, now);
     await putCursors(trx, state.accountId, [...plan.cursorChanges.values()], now);
-  });
+  }
+  return {
+    accountId: state.accountId,
+    needsReconcile: plan.needsReconcile,
+    chatsTouched: plan.chatsTouched,
+    stored: plan.messages.map((m, i) => ({ chatKey: m.chatKey, ref: refs[i]!, message: m.message })),
+    deleted,
+    edited,
+    newChats: new Set(plan.chats.map((c) => c.key)),
+    titleChanged: new Set(plan.titles.keys()),
+    membersChanged: new Set(plan.members.map((m) => m.chatKey)),
+    users: plan.users,
+    events,
+  };
+}
+
+/** Keeps the plan's cursors in memory; call after the transaction that stored them committed. */
+export function keepCursors(state: AccountSyncState, plan: Plan): void {
   for (const [tdChatId, cursor] of plan.cursorChanges) state.cursors.set(tdChatId, cursor);
-  return { needsReconcile: plan.needsReconcile, chatsTouched: plan.chatsTouched, messagesStored: plan.messages.length };
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** Stores a page of history fetched by a reconcile pass: messages only, cursors untouched. */
-export async function storeHistoryPage(db: Kysely<Database>, state: AccountSyncState, messages: readonly TgMessage[], now: number): Promise<number> {
+export async function storeHistoryPage(trx: Transaction<Database>, state: AccountSyncState, messages: readonly TgMessage[], now: number): Promise<IngestResult> {
   const items: MessageToStore[] = [];
   for (const m of messages) {
     const known = state.chats.get(m.tdChatId);
     if (known && isServerMessageId(m.tdMessageId)) items.push({ chatKey: known.chatKey, chatType: known.type, message: m });
   }
-  if (items.length === 0) return 0;
-  await db.transaction().execute((trx) => upsertMessages(trx, state.accountId, items, now));
-  return items.length;
+  const refs = await upsertMessages(trx, state.accountId, items, now);
+  return {
+    accountId: state.accountId,
+    needsReconcile: new Set(),
+    chatsTouched: new Set(items.map((i) => i.chatKey)),
+    stored: items.map((m, i) => ({ chatKey: m.chatKey, ref: refs[i]!, message: m.message })),
+    deleted: new Map(),
+    edited: new Map(),
+    newChats: new Set(),
+    titleChanged: new Set(),
+    membersChanged: new Set(),
+    users: [],
+    events: [],
+  };
 }

@@ -9,6 +9,14 @@ import { listAccounts, type AccountRecord } from '../store/accounts.repository.t
 import { getChat, listAccountChatsOfChat, listChats, type AccountChatRecord, type ChatRecord } from '../store/chats.repository.ts';
 import { getMessagesByIds, idsOfKeys, listMessages, type StoredMessage } from '../store/messages.repository.ts';
 import type { Database } from '../store/schema.ts';
+import type { ChatKind } from '../domain/classification.ts';
+import type { TeamSummary } from '../domain/counts.ts';
+import type { DialogOrder, StableKey } from '../domain/dialog-order.ts';
+import { buildDialogView, type DialogView } from '../domain/dialog-view.ts';
+import { buildDialogRow, type DialogFilter, type DialogRow } from '../domain/dialogs.ts';
+import type { TeamMember } from '../domain/roster.ts';
+import type { EventBus } from './event-bus.ts';
+import type { TeamModel } from './team-model.ts';
 import { displayName, getUsers } from '../store/users.repository.ts';
 
 export type { AccountRecord, ChatRecord, AccountChatRecord, StoredMessage };
@@ -40,8 +48,68 @@ export interface HistoryArgs {
   readonly first: number;
 }
 
+export interface DialogQuery {
+  readonly accountId: string;
+  /** The team member asking: their stars. */
+  readonly memberUserId: number | null;
+  readonly filter?: DialogFilter | null;
+  readonly order: DialogOrder;
+  readonly stableKey?: StableKey;
+}
+
 export class Queries {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly model: TeamModel,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** One account's dialog list, built from the in-memory model: no query, milliseconds for thousands of chats. */
+  dialogs(q: DialogQuery, now: number = Date.now()): DialogView {
+    if (!this.model.accountChats.has(q.accountId) && !this.knownAccount(q.accountId)) throw notFound('account', q.accountId);
+    const starred = q.memberUserId === null ? new Set<string>() : (this.model.stars.get(q.memberUserId) ?? new Set<string>());
+    return buildDialogView(this.model.dialogInputs(q.accountId), {
+      now,
+      scopeMuteFor: this.model.scopeMuteOf(q.accountId),
+      starred,
+      order: q.order,
+      stableKey: q.stableKey,
+      titleOrder: this.model.titleOrder,
+      filter: q.filter ?? null,
+    });
+  }
+
+  /** One chat's row as an account sees it, or null when the account does not see the chat. */
+  dialog(accountId: string, chatKey: string, memberUserId: number | null, now: number = Date.now()): DialogRow | null {
+    const ac = this.model.accountChats.get(accountId)?.get(chatKey);
+    if (!ac) return null;
+    const input = this.model.dialogInput(accountId, ac);
+    if (!input) return null;
+    const starred = memberUserId === null ? new Set<string>() : (this.model.stars.get(memberUserId) ?? new Set<string>());
+    return buildDialogRow(input, { now, scopeMuteFor: this.model.scopeMuteOf(accountId), starred });
+  }
+
+  teamSummary(now: number = Date.now()): TeamSummary {
+    return this.model.summary(now);
+  }
+
+  chatKind(chatKey: string): { kind: ChatKind; clientName: string | null } {
+    const entry = this.model.chats.get(chatKey);
+    return { kind: entry?.kind ?? 'other', clientName: entry?.clientName ?? null };
+  }
+
+  teamMembers(): TeamMember[] {
+    return [...this.model.roster.byId.values()];
+  }
+
+  /** Events after `afterSeq` then live; see EventBus.stream. */
+  events(afterSeq: number | undefined, signal?: AbortSignal) {
+    return this.bus.stream(afterSeq, signal);
+  }
+
+  private knownAccount(accountId: string): boolean {
+    return this.model.accountUsers.has(accountId);
+  }
 
   accounts(): Promise<AccountRecord[]> {
     return listAccounts(this.db);

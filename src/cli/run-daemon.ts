@@ -24,11 +24,26 @@ export async function runDaemon(options: {
   accounts: readonly TelegramAccount[];
   logger: Logger;
   graphiql: boolean;
+  /** Team settings that override the config (the demo's roster). */
+  team?: Partial<import('../app/team-model.ts').TeamConfig>;
   beforeStop?: () => Promise<void> | void;
 }): Promise<RunningDaemon> {
   const { config, store, logger } = options;
   await store.migrate();
-  const daemon = new Daemon({ db: store.db, accounts: options.accounts, logger, backfillMessages: config.backfillMessages });
+  const daemon = new Daemon({
+    store,
+    accounts: options.accounts,
+    logger,
+    backfillMessages: config.backfillMessages,
+    team: {
+      teamChatId: config.team.chatId,
+      members: config.team.members,
+      supportChatIds: config.classification.supportChatIds,
+      otherChatIds: config.classification.otherChatIds,
+      supportTitlePattern: config.classification.supportTitlePattern,
+      ...options.team,
+    },
+  });
   const api = await startApiServer({ daemon, logger: logger.child('api'), host: config.host, port: config.port, graphiql: options.graphiql });
   await daemon.start();
 

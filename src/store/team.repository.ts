@@ -131,7 +131,8 @@ export interface PolicyRecord {
   readonly thresholdSeconds: number;
   readonly timeZone: string | null;
   readonly businessHours: unknown;
-  readonly ignorePatterns: readonly string[];
+  /** Null: the default list (src/domain/overdue-policy.ts). */
+  readonly ignorePatterns: readonly string[] | null;
 }
 
 export async function listPolicies(db: Db): Promise<PolicyRecord[]> {
@@ -142,7 +143,7 @@ export async function listPolicies(db: Db): Promise<PolicyRecord[]> {
     thresholdSeconds: r.threshold_seconds,
     timeZone: r.time_zone,
     businessHours: r.business_hours === null ? null : (JSON.parse(r.business_hours) as unknown),
-    ignorePatterns: JSON.parse(r.ignore_patterns) as string[],
+    ignorePatterns: JSON.parse(r.ignore_patterns) as string[] | null,
   }));
 }
 
@@ -318,5 +319,19 @@ export async function putPreferences(db: Db, p: PreferencesRecord, now: number):
     .insertInto('preferences')
     .values({ member_user_id: p.memberUserId, ...values })
     .onConflict((oc) => oc.column('member_user_id').doUpdateSet(values))
+    .execute();
+}
+
+export async function listWaitingStates(db: Db): Promise<WaitingRecord[]> {
+  const rows = await db.selectFrom('waiting_state').selectAll().where('waiting_since', 'is not', null).execute();
+  return rows.map((r) => ({ chatKey: r.chat_key, waitingSince: r.waiting_since, firstMessageId: r.first_message_id, deadline: r.deadline, overdueSince: r.overdue_since }));
+}
+
+/** The default overdue policy row, created once so it can be edited like any other. */
+export async function ensureDefaultPolicy(db: Db, now: number): Promise<void> {
+  await db
+    .insertInto('policies')
+    .values({ id: 'default', name: 'Default', threshold_seconds: 15 * 60, time_zone: null, business_hours: null, ignore_patterns: JSON.stringify(null), updated_at: now })
+    .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }

@@ -1,0 +1,390 @@
+/**
+ * The team's live picture, kept in memory: every chat with its kind, client name, members and
+ * last message; what each account sees of it; the overdue clocks; alarms, acknowledgements and
+ * stars. Dialog views are built from it by the pure functions of src/domain, so a view of
+ * thousands of chats costs milliseconds and no query.
+ *
+ * The store stays the truth. The model is loaded from it at start and changed only inside the
+ * writer's transactions, right after the store, by ingest and actions; a rolled-back
+ * transaction reloads it.
+ *
+ * It also holds `mirror`: the state subscribers have, as the events published so far describe
+ * it. After every change the model diffs the truth against the mirror and emits exactly the
+ * events that close the gap, so "state before + events == state read afresh" holds by
+ * construction (and is tested).
+ */
+import type { Kysely } from 'kysely';
+import { classifyChat, compileClassifier, type ChatKind, type Classifier } from '../domain/classification.ts';
+import { clientNameOf, compileClientNamer, mostActiveOutsider, type ClientNamer } from '../domain/client-name.ts';
+import { everyoneOnDuty, teamSummary, type TeamSummary } from '../domain/counts.ts';
+import { buildTitleOrder, createTitleCollator, type TitleOrder } from '../domain/dialog-order.ts';
+import { buildDialogRow, mainListPosition, snapshotOf, type Acknowledged, type Alarm, type DialogInput, type DialogSnapshot, type LastMessageInput, type ScopeMuteFor } from '../domain/dialogs.ts';
+import { applyDomainEvent, emptyClientState, type ClientState, type DomainEvent, type WaitingView } from '../domain/events.ts';
+import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
+import { compileOverduePolicy, DEFAULT_OVERDUE_POLICY, type OverduePolicy } from '../domain/overdue-policy.ts';
+import type { OverdueState } from '../domain/overdue.ts';
+import { buildRoster, isTeamSender, type Roster, type TeamMember } from '../domain/roster.ts';
+import type { AccountId, NotificationScope } from '../domain/telegram.ts';
+import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
+import { listAccounts } from '../store/accounts.repository.ts';
+import { listAllAccountChats, listAllChatMembers, listChats, type AccountChatRecord, type ChatRecord } from '../store/chats.repository.ts';
+import { latestMessages, senderActivity, type StoredMessage } from '../store/messages.repository.ts';
+import type { Database } from '../store/schema.ts';
+import { listAlarms, listChatSettings, listLatestAcks, listPolicies, listStars, listTeamMembers, type PolicyRecord } from '../store/team.repository.ts';
+import { displayName } from '../store/users.repository.ts';
+import type { Emit, NewEvent } from './writer.ts';
+
+export interface TeamConfig {
+  readonly teamChatId: number | null;
+  readonly members: readonly { userId: number; role: 'admin' | 'manager'; name: string | null }[];
+  readonly supportChatIds: readonly number[];
+  readonly otherChatIds: readonly number[];
+  readonly supportTitlePattern: string | null;
+  readonly companyNames: readonly string[];
+}
+
+export interface ChatEntry {
+  record: ChatRecord;
+  kind: ChatKind;
+  clientName: string | null;
+  kindOverride: ChatKind | null;
+  policyId: string | null;
+  manualPosition: number | null;
+  /** Current members (left and banned excluded), or people seen writing when the list is hidden. */
+  members: Set<number>;
+  /** Messages per user in the last 30 days: who the client is when the title does not say. */
+  activity: Map<number, number>;
+  lastMessage: (LastMessageInput & { sortKey: number }) | null;
+}
+
+const NO_SCOPE_MUTE: ScopeMuteFor = { private: 0, group: 0, channel: 0 };
+const ACTIVITY_WINDOW_S = 30 * 86_400;
+
+export class TeamModel {
+  readonly chats = new Map<ChatKey, ChatEntry>();
+  readonly accountChats = new Map<AccountId, Map<ChatKey, AccountChatRecord>>();
+  readonly accountUsers = new Map<AccountId, number>();
+  readonly scopeMutes = new Map<AccountId, ScopeMuteFor>();
+  readonly users = new Map<number, { name: string; isBot: boolean; username: string | null }>();
+  readonly overdue = new Map<ChatKey, OverdueState>();
+  readonly alarms = new Map<ChatKey, Alarm>();
+  readonly acks = new Map<ChatKey, Acknowledged>();
+  readonly stars = new Map<number, Set<ChatKey>>();
+  readonly policies = new Map<string, { record: PolicyRecord; compiled: OverduePolicy }>();
+  /** Open tasks per chat; filled by the tasks feature, 0 until then. */
+  readonly openTasks = new Map<ChatKey, number>();
+  roster: Roster = buildRoster([]);
+  titleOrder: TitleOrder;
+  /** What subscribers know, as the published events describe it. */
+  mirror: ClientState = emptyClientState();
+  private mirrorSeq = 0;
+  private readonly classifier: Classifier;
+  private readonly namer: ClientNamer;
+  private readonly collator = createTitleCollator('en');
+  private storedMembers: TeamMember[] = [];
+
+  constructor(private readonly config: TeamConfig) {
+    this.classifier = compileClassifier({
+      teamChatId: config.teamChatId,
+      supportChatIds: config.supportChatIds,
+      otherChatIds: config.otherChatIds,
+      supportTitlePattern: config.supportTitlePattern,
+    });
+    this.namer = compileClientNamer({ companyNames: config.companyNames, titlePattern: this.classifier.supportTitlePattern });
+    this.titleOrder = buildTitleOrder([], this.collator);
+  }
+
+  /** Loads everything from the store; waiting states come from the overdue clock afterwards. */
+  async load(db: Kysely<Database>, now: UnixMs): Promise<void> {
+    this.chats.clear();
+    this.accountChats.clear();
+    this.users.clear();
+    this.alarms.clear();
+    this.acks.clear();
+    this.stars.clear();
+    this.policies.clear();
+    for (const a of await listAccounts(db)) if (a.userId !== null) this.accountUsers.set(a.id, a.userId);
+    const userRows = await db.selectFrom('users').select(['id', 'first_name', 'last_name', 'username', 'is_bot']).execute();
+    for (const u of userRows) this.users.set(u.id, { name: displayName({ id: u.id, firstName: u.first_name, lastName: u.last_name, username: u.username }), isBot: u.is_bot === 1, username: u.username });
+    this.storedMembers = (await listTeamMembers(db)).map((m) => ({ userId: m.userId, role: m.role, source: m.source, name: m.name ?? '' }));
+    const settings = new Map((await listChatSettings(db)).map((s) => [s.chatKey, s]));
+    const members = await listAllChatMembers(db);
+    for (const record of await listChats(db)) {
+      const s = settings.get(record.key);
+      this.chats.set(record.key, {
+        record,
+        kind: 'other',
+        clientName: null,
+        kindOverride: (s?.kindOverride as ChatKind | null) ?? null,
+        policyId: s?.policyId ?? null,
+        manualPosition: s?.manualPosition ?? null,
+        members: new Set((members.get(record.key) ?? []).map((m) => m.userId)),
+        activity: new Map(),
+        lastMessage: null,
+      });
+    }
+    for (const a of await senderActivity(db, Math.floor(now / 1000) - ACTIVITY_WINDOW_S)) {
+      const entry = this.chats.get(a.chatKey);
+      if (entry) entry.activity.set(a.userId, a.count);
+    }
+    for (const ac of await listAllAccountChats(db)) this.accountChat(ac.accountId).set(ac.chatKey, ac);
+    for (const a of await listAlarms(db)) this.alarms.set(a.chatKey, { raisedBy: a.raisedBy, raisedAt: a.raisedAt, reason: a.reason });
+    for (const a of await listLatestAcks(db)) this.acks.set(a.chatKey, { by: a.by, at: a.at });
+    for (const s of await listStars(db)) this.starsOf(s.memberUserId).add(s.chatKey);
+    for (const p of await listPolicies(db)) this.setPolicy(p);
+    this.rebuildRoster();
+    for (const entry of this.chats.values()) this.classify(entry);
+    for (const [chatKey, m] of await latestMessages(db)) this.setLastMessage(chatKey, m, true);
+    this.rebuildTitleOrder();
+  }
+
+  // ---- roster and classification -------------------------------------------------------
+
+  rebuildRoster(): void {
+    const entries: TeamMember[] = [];
+    for (const m of this.config.members) entries.push({ userId: m.userId, role: m.role, source: 'config', name: m.name ?? this.users.get(m.userId)?.name ?? '' });
+    entries.push(...this.storedMembers.map((m) => ({ ...m, name: m.name || this.users.get(m.userId)?.name || '' })));
+    const teamChat = this.teamChat();
+    if (teamChat) {
+      for (const userId of teamChat.members) {
+        const u = this.users.get(userId);
+        if (u?.isBot) continue;
+        entries.push({ userId, role: 'admin', source: 'teamChat', name: u?.name ?? '' });
+      }
+    }
+    this.roster = buildRoster(entries);
+  }
+
+  setStoredMembers(members: readonly TeamMember[]): void {
+    this.storedMembers = [...members];
+  }
+
+  teamChat(): ChatEntry | null {
+    if (this.config.teamChatId === null) return null;
+    for (const c of this.chats.values()) if (c.record.tdChatId === this.config.teamChatId && c.record.type !== 'private') return c;
+    return null;
+  }
+
+  isTeamUser(userId: number): boolean {
+    return this.roster.byId.has(userId);
+  }
+
+  /** Recomputes a chat's kind and client name; true if either changed. */
+  classify(entry: ChatEntry): boolean {
+    const members = [...entry.members].map((userId) => ({ userId, isBot: this.users.get(userId)?.isBot ?? false }));
+    // Big supergroups hide their member list: people seen writing stand in for it.
+    for (const userId of entry.activity.keys()) if (!entry.members.has(userId)) members.push({ userId, isBot: this.users.get(userId)?.isBot ?? false });
+    const { kind } = classifyChat(this.classifier, this.roster, {
+      tdChatId: entry.record.tdChatId,
+      type: entry.record.type,
+      title: entry.record.title,
+      members,
+      override: entry.kindOverride,
+    });
+    let clientName: string | null = null;
+    if (kind === 'support') {
+      const outsider = mostActiveOutsider(
+        [...entry.activity].map(([userId, count]) => ({ userId, name: this.users.get(userId)?.name ?? `user ${userId}`, messageCount: count })),
+        (id) => this.isTeamUser(id) || (this.users.get(id)?.isBot ?? false),
+      );
+      clientName = clientNameOf(this.namer, entry.record.title, outsider?.name ?? null);
+    }
+    const changed = kind !== entry.kind || clientName !== entry.clientName;
+    entry.kind = kind;
+    entry.clientName = clientName;
+    return changed;
+  }
+
+  // ---- per-account state -----------------------------------------------------------------
+
+  accountChat(accountId: AccountId): Map<ChatKey, AccountChatRecord> {
+    let m = this.accountChats.get(accountId);
+    if (!m) this.accountChats.set(accountId, (m = new Map()));
+    return m;
+  }
+
+  starsOf(memberUserId: number): Set<ChatKey> {
+    let s = this.stars.get(memberUserId);
+    if (!s) this.stars.set(memberUserId, (s = new Set()));
+    return s;
+  }
+
+  setScopeMute(accountId: AccountId, scope: NotificationScope, muteFor: number): void {
+    this.scopeMutes.set(accountId, { ...(this.scopeMutes.get(accountId) ?? NO_SCOPE_MUTE), [scope]: muteFor });
+  }
+
+  setPolicy(record: PolicyRecord): void {
+    const bh = record.businessHours as { timeZone?: string; intervals?: unknown } | null;
+    const compiled = compileOverduePolicy({
+      thresholdMinutes: record.thresholdSeconds / 60,
+      businessHours: bh ? ({ ...bh, timeZone: record.timeZone ?? bh.timeZone ?? 'UTC' } as never) : null,
+      ...(record.ignorePatterns ? { ignorePatterns: record.ignorePatterns } : {}),
+    });
+    this.policies.set(record.id, { record, compiled });
+  }
+
+  policyOf(chatKey: ChatKey): OverduePolicy {
+    const entry = this.chats.get(chatKey);
+    const id = entry?.policyId ?? 'default';
+    return this.policies.get(id)?.compiled ?? this.policies.get('default')?.compiled ?? DEFAULT_OVERDUE_POLICY;
+  }
+
+  thresholdSecondsOf(chatKey: ChatKey): number {
+    return Math.round(this.policyOf(chatKey).thresholdMs / 1000);
+  }
+
+  /** Keeps the chat's newest message; `force` replaces it even when older (after a deletion). */
+  setLastMessage(chatKey: ChatKey, m: StoredMessage, force = false): void {
+    const entry = this.chats.get(chatKey);
+    if (!entry) return;
+    if (!force && entry.lastMessage && entry.lastMessage.sortKey > m.sortKey) return;
+    const sender = parseSenderKey(m.senderKey) ?? { kind: 'user' as const, id: m.senderUserId ?? 0 };
+    const name = sender.kind === 'user' ? (this.users.get(sender.id)?.name ?? `user ${sender.id}`) : entry.record.title;
+    entry.lastMessage = {
+      messageId: String(m.id),
+      sender,
+      senderName: name,
+      isTeam: isTeamSender(this.roster, sender),
+      at: fromUnixSeconds(m.date),
+      text: m.text,
+      contentKind: m.contentKind as LastMessageInput['contentKind'],
+      mediaSummary: m.mediaSummary,
+      sortKey: m.sortKey,
+    };
+  }
+
+  rebuildTitleOrder(): void {
+    this.titleOrder = buildTitleOrder([...this.chats.values()].map((c) => c.record.title), this.collator);
+  }
+
+  // ---- views -------------------------------------------------------------------------
+
+  waitingOf(chatKey: ChatKey): { since: UnixMs; deadline: UnixMs } | null {
+    const w = this.overdue.get(chatKey)?.waiting;
+    return w ? { since: w.since, deadline: w.deadline } : null;
+  }
+
+  waitingView(chatKey: ChatKey, now: UnixMs): WaitingView {
+    const w = this.overdue.get(chatKey)?.waiting ?? null;
+    if (!w) return { waitingSince: null, deadline: null, isOverdue: false, overdueSince: null };
+    const overdue = now >= w.deadline;
+    return { waitingSince: w.since, deadline: Number.isFinite(w.deadline) ? w.deadline : null, isOverdue: overdue, overdueSince: overdue ? w.deadline : null };
+  }
+
+  dialogInput(accountId: AccountId, ac: AccountChatRecord): DialogInput | null {
+    const entry = this.chats.get(ac.chatKey);
+    if (!entry) return null;
+    return {
+      chatKey: ac.chatKey,
+      tdChatId: ac.tdChatId,
+      chatType: entry.record.type,
+      kind: entry.kind,
+      title: entry.record.title,
+      clientName: entry.clientName,
+      unreadCount: ac.unreadCount,
+      unreadMentionCount: ac.unreadMentionCount,
+      isMarkedAsUnread: ac.isMarkedAsUnread,
+      notification: { useDefaultMuteFor: ac.notificationSettings.useDefaultMuteFor ?? false, muteFor: ac.notificationSettings.muteFor ?? 0 },
+      position: mainListPosition(ac.positions),
+      createdAt: entry.record.firstSeenAt,
+      manualPosition: entry.manualPosition,
+      lastMessage: entry.lastMessage,
+      waiting: entry.kind === 'support' ? this.waitingOf(ac.chatKey) : null,
+      alarm: this.alarms.get(ac.chatKey) ?? null,
+      acknowledged: this.acks.get(ac.chatKey) ?? null,
+      openTaskCount: this.openTasks.get(ac.chatKey) ?? 0,
+    };
+  }
+
+  dialogInputs(accountId: AccountId): DialogInput[] {
+    const out: DialogInput[] = [];
+    for (const ac of this.accountChats.get(accountId)?.values() ?? []) {
+      const input = this.dialogInput(accountId, ac);
+      if (input) out.push(input);
+    }
+    return out;
+  }
+
+  scopeMuteOf(accountId: AccountId): ScopeMuteFor {
+    return this.scopeMutes.get(accountId) ?? NO_SCOPE_MUTE;
+  }
+
+  snapshot(accountId: AccountId, chatKey: ChatKey, now: UnixMs): DialogSnapshot | null {
+    const ac = this.accountChats.get(accountId)?.get(chatKey);
+    if (!ac) return null;
+    const input = this.dialogInput(accountId, ac);
+    if (!input) return null;
+    return snapshotOf(buildDialogRow(input, { now, scopeMuteFor: this.scopeMuteOf(accountId), starred: new Set() }));
+  }
+
+  summary(now: UnixMs): TeamSummary {
+    const chats = [...this.chats.values()].map((c) => ({
+      chatKey: c.record.key,
+      kind: c.kind,
+      waiting: c.kind === 'support' ? this.waitingOf(c.record.key) : null,
+      hasAlarm: this.alarms.has(c.record.key),
+    }));
+    const accountFacts = [];
+    for (const [accountId, rows] of this.accountChats) {
+      const userId = this.accountUsers.get(accountId);
+      if (userId === undefined) continue;
+      for (const ac of rows.values()) accountFacts.push({ chatKey: ac.chatKey, accountUserId: userId, unreadCount: ac.unreadCount, unreadMentionCount: ac.unreadMentionCount });
+    }
+    return teamSummary(chats, accountFacts, now, everyoneOnDuty(this.roster));
+  }
+
+  // ---- events ------------------------------------------------------------------------
+
+  /** Emits an event and applies it to the mirror, as a subscriber would. */
+  emitTo(emit: Emit, event: NewEvent): void {
+    emit(event);
+    this.mirror = applyDomainEvent(this.mirror, { ...event, seq: ++this.mirrorSeq } as DomainEvent);
+  }
+
+  /** Sets the mirror to the truth without events: at start, the store is what subscribers were told. */
+  resetMirror(now: UnixMs): void {
+    let state = emptyClientState();
+    const dialogs = new Map<AccountId, Map<ChatKey, DialogSnapshot>>();
+    for (const accountId of this.accountChats.keys()) {
+      const rows = new Map<ChatKey, DialogSnapshot>();
+      for (const chatKey of this.accountChats.get(accountId)!.keys()) {
+        const snap = this.snapshot(accountId, chatKey, now);
+        if (snap) rows.set(chatKey, snap);
+      }
+      dialogs.set(accountId, rows);
+    }
+    state = { ...state, dialogs, teamSummary: this.summary(now), stars: new Map([...this.stars].map(([k, v]) => [k, new Set(v)])) };
+    this.mirrorSeq = 0;
+    this.mirror = state;
+  }
+
+  /**
+   * Emits `dialogChanged`/`dialogRemoved` for every row of the given chats that differs from
+   * what subscribers have, then `teamSummaryChanged` if the summary moved.
+   */
+  emitDialogDiffs(emit: Emit, chatKeys: Iterable<ChatKey>, now: UnixMs, accounts?: Iterable<AccountId>): void {
+    const keys = [...new Set(chatKeys)];
+    const accountIds = accounts ? [...accounts] : [...this.accountChats.keys()];
+    for (const accountId of accountIds) {
+      const mirrored = this.mirror.dialogs.get(accountId);
+      for (const chatKey of keys) {
+        const truth = this.snapshot(accountId, chatKey, now);
+        const known = mirrored?.get(chatKey) ?? null;
+        if (truth === null) {
+          if (known !== null) this.emitTo(emit, { type: 'dialogRemoved', at: now, accountId, chatKey });
+          continue;
+        }
+        if (known === null || !sameSnapshot(known, truth)) this.emitTo(emit, { type: 'dialogChanged', at: now, accountId, dialog: truth });
+      }
+    }
+    const summary = this.summary(now);
+    const m = this.mirror.teamSummary;
+    if (summary.overdueChats !== m.overdueChats || summary.alarms !== m.alarms || summary.unreadSupportChats !== m.unreadSupportChats || summary.mentionedOnDuty !== m.mentionedOnDuty) {
+      this.emitTo(emit, { type: 'teamSummaryChanged', at: now, summary });
+    }
+  }
+}
+
+function sameSnapshot(a: DialogSnapshot, b: DialogSnapshot): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

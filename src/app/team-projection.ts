@@ -1,0 +1,171 @@
+/**
+ * Follows every ingested batch, inside its transaction: updates the team model (names, kinds,
+ * members, last messages, per-account state), runs the overdue clock on new messages, and emits
+ * the events subscribers need: message events for history views, team-wide chat events, then
+ * the dialog rows and team summary that changed.
+ */
+import type { MessageView } from '../domain/events.ts';
+import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
+import { isTeamSender } from '../domain/roster.ts';
+import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
+import type { AccountSyncPhase } from '../domain/events.ts';
+import { listChatMembers } from '../store/chats.repository.ts';
+import { getMessagesByIds, type StoredMessage } from '../store/messages.repository.ts';
+import { displayName } from '../store/users.repository.ts';
+import type { IngestResult } from './ingest.ts';
+import type { OverdueClock } from './overdue-clock.ts';
+import type { TeamModel } from './team-model.ts';
+import type { Emit, Trx } from './writer.ts';
+
+export class TeamProjection {
+  constructor(
+    private readonly model: TeamModel,
+    private readonly clock: OverdueClock,
+  ) {}
+
+  messageView(m: StoredMessage): MessageView {
+    const sender = parseSenderKey(m.senderKey) ?? { kind: 'user' as const, id: m.senderUserId ?? 0 };
+    const entry = this.model.chats.get(m.chatKey);
+    return {
+      messageId: String(m.id),
+      sender,
+      senderName: sender.kind === 'user' ? (this.model.users.get(sender.id)?.name ?? `user ${sender.id}`) : (entry?.record.title ?? `chat ${sender.id}`),
+      isTeam: isTeamSender(this.model.roster, sender),
+      at: fromUnixSeconds(m.date),
+      editedAt: m.editDate ? fromUnixSeconds(m.editDate) : null,
+      replyToMessageId: null,
+      text: m.text,
+      contentKind: m.contentKind as MessageView['contentKind'],
+      mediaSummary: m.mediaSummary,
+      isService: m.isService,
+    };
+  }
+
+  async onIngested(trx: Trx, emit: Emit, r: IngestResult, now: UnixMs): Promise<void> {
+    const model = this.model;
+    let rosterMayChange = false;
+
+    for (const u of r.users) {
+      const prev = model.users.get(u.id);
+      const name = displayName(u);
+      if (prev?.name !== name) rosterMayChange ||= model.isTeamUser(u.id);
+      model.users.set(u.id, { name, isBot: u.isBot, username: u.username });
+    }
+    for (const e of r.events) if (e.kind === 'scopeNotificationSettings') model.setScopeMute(r.accountId, e.scope, e.muteFor);
+    for (const e of r.events) if (e.kind === 'auth' && e.state.kind === 'ready') rosterMayChange = true;
+
+    // Chats: records, titles, members.
+    const reclassify = new Set<ChatKey>([...r.newChats, ...r.titleChanged, ...r.membersChanged]);
+    if (reclassify.size > 0) {
+      const rows = await trx.selectFrom('chats').selectAll().where('key', 'in', [...reclassify]).execute();
+      for (const row of rows) {
+        const record = { key: row.key, tdChatId: row.td_chat_id, type: row.type as never, typeId: row.type_id, title: row.title, firstSeenAt: row.first_seen_at };
+        const entry = model.chats.get(row.key);
+        if (entry) {
+          if (entry.record.title !== record.title) {
+            entry.record = record;
+            model.classify(entry);
+            model.emitTo(emit, { type: 'chatTitleChanged', at: now, chatKey: row.key, title: record.title, clientName: entry.clientName });
+          }
+        } else {
+          model.chats.set(row.key, { record, kind: 'other', clientName: null, kindOverride: null, policyId: null, manualPosition: null, members: new Set(), activity: new Map(), lastMessage: null });
+        }
+      }
+      for (const chatKey of r.membersChanged) {
+        const entry = model.chats.get(chatKey);
+        if (!entry) continue;
+        entry.members = new Set((await listChatMembers(trx, chatKey)).filter((m) => m.status !== 'left' && m.status !== 'banned').map((m) => m.userId));
+        if (entry === model.teamChat()) rosterMayChange = true;
+      }
+      model.rebuildTitleOrder();
+    }
+
+    // Per-account state: re-read the touched rows, which now hold merged positions and absolute counts.
+    if (r.chatsTouched.size > 0) {
+      const rows = await trx.selectFrom('account_chats').selectAll().where('account_id', '=', r.accountId).where('chat_key', 'in', [...r.chatsTouched]).execute();
+      const mine = model.accountChat(r.accountId);
+      for (const row of rows) {
+        mine.set(row.chat_key, {
+          accountId: row.account_id,
+          chatKey: row.chat_key,
+          tdChatId: row.td_chat_id,
+          unreadCount: row.unread_count,
+          lastReadInboxId: row.last_read_inbox_id,
+          lastReadOutboxId: row.last_read_outbox_id,
+          unreadMentionCount: row.unread_mention_count,
+          isMarkedAsUnread: row.is_marked_as_unread === 1,
+          notificationSettings: JSON.parse(row.notification_settings),
+          positions: JSON.parse(row.positions),
+          lastTdMessageId: row.last_td_message_id,
+        });
+      }
+    }
+
+    // New messages: activity, last message, message events, the overdue clock.
+    const newIds = r.stored.filter((s) => s.ref.inserted).map((s) => s.ref.id);
+    const newMessages = newIds.length ? await getMessagesByIds(trx, newIds) : [];
+    const byChat = new Map<ChatKey, StoredMessage[]>();
+    for (const m of newMessages) {
+      const entry = model.chats.get(m.chatKey);
+      if (!entry) continue;
+      if (m.senderUserId !== null && !m.isService) {
+        const had = entry.activity.has(m.senderUserId);
+        entry.activity.set(m.senderUserId, (entry.activity.get(m.senderUserId) ?? 0) + 1);
+        // A new writer can turn a group into a support chat, or name its client.
+        if (!had || entry.kind === 'support') reclassify.add(m.chatKey);
+      }
+      model.setLastMessage(m.chatKey, m);
+      const list = byChat.get(m.chatKey);
+      if (list) list.push(m);
+      else byChat.set(m.chatKey, [m]);
+    }
+    if (rosterMayChange) {
+      model.rebuildRoster();
+      for (const entry of model.chats.values()) reclassify.add(entry.record.key);
+    }
+    const kindChanged: ChatKey[] = [];
+    for (const chatKey of reclassify) {
+      const entry = model.chats.get(chatKey);
+      if (!entry) continue;
+      const before = { kind: entry.kind, clientName: entry.clientName };
+      model.classify(entry);
+      if (before.kind !== entry.kind || before.clientName !== entry.clientName) {
+        kindChanged.push(chatKey);
+        model.emitTo(emit, { type: 'chatKindChanged', at: now, chatKey, kind: entry.kind, clientName: entry.clientName });
+      }
+    }
+    for (const m of newMessages) model.emitTo(emit, { type: 'messageAdded', at: now, chatKey: m.chatKey, message: this.messageView(m) });
+
+    if (r.edited.size > 0) {
+      for (const m of await getMessagesByIds(trx, [...r.edited.values()].flat())) {
+        model.emitTo(emit, { type: 'messageEdited', at: now, chatKey: m.chatKey, message: this.messageView(m) });
+        if (model.chats.get(m.chatKey)?.lastMessage?.messageId === String(m.id)) model.setLastMessage(m.chatKey, m, true);
+      }
+    }
+    for (const [chatKey, ids] of r.deleted) {
+      model.emitTo(emit, { type: 'messagesDeleted', at: now, chatKey, messageIds: ids.map(String) });
+      const entry = model.chats.get(chatKey);
+      if (entry?.lastMessage && ids.includes(Number(entry.lastMessage.messageId))) {
+        entry.lastMessage = null;
+        const [latest] = await trx.selectFrom('messages').selectAll().where('chat_key', '=', chatKey).where('deleted_at', 'is', null).orderBy('sort_key', 'desc').limit(1).execute();
+        if (latest) model.setLastMessage(chatKey, (await getMessagesByIds(trx, [latest.id]))[0]!, true);
+      }
+      await this.clock.onDeleted(trx, emit, chatKey, ids, now);
+    }
+
+    for (const chatKey of kindChanged) await this.clock.recompute(trx, emit, chatKey, now);
+    for (const [chatKey, messages] of byChat) if (!kindChanged.includes(chatKey)) await this.clock.onMessages(trx, emit, chatKey, messages, now);
+
+    const touched = new Set<ChatKey>([...r.chatsTouched, ...reclassify, ...byChat.keys(), ...r.deleted.keys()]);
+    model.emitDialogDiffs(emit, touched, now);
+  }
+
+  emitSyncState(emit: Emit, accountId: string, authState: string, phase: AccountSyncPhase, now: UnixMs): void {
+    this.model.emitTo(emit, {
+      type: 'accountSyncChanged',
+      at: now,
+      accountId,
+      sync: { authState: authState as never, phase, syncComplete: phase === 'ready' },
+    });
+  }
+}
