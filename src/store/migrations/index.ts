@@ -4,6 +4,7 @@
  */
 import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
 import { syncCore } from './0001-sync-core.ts';
+import { search } from './0002-search.ts';
 import { teamState } from './0003-team-state.ts';
 import type { Dialect, MigrationFactory } from './types.ts';
 
@@ -12,6 +13,7 @@ export type { Dialect } from './types.ts';
 /** Every migration, oldest first. Names sort in application order. */
 export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['0001_sync_core', syncCore],
+  ['0002_search', search],
   ['0003_team_state', teamState],
 ];
 
