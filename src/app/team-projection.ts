@@ -53,6 +53,11 @@ export class TeamProjection {
     }
     for (const e of r.events) if (e.kind === 'scopeNotificationSettings') model.setScopeMute(r.accountId, e.scope, e.muteFor);
     for (const e of r.events) if (e.kind === 'auth' && e.state.kind === 'ready') rosterMayChange = true;
+    if (!model.accountUsers.has(r.accountId)) {
+      // The account runner learns its user id (getMe) just before the first batch that needs it.
+      const row = await trx.selectFrom('accounts').select('user_id').where('id', '=', r.accountId).executeTakeFirst();
+      if (row?.user_id) model.accountUsers.set(r.accountId, row.user_id);
+    }
 
     // Chats: records, titles, members.
     const reclassify = new Set<ChatKey>([...r.newChats, ...r.titleChanged, ...r.membersChanged]);
