@@ -90,6 +90,14 @@ export function createTerminalPrompts(options: {
     },
   });
   const rl = createInterface({ input: options.input, output: echo, terminal: tty });
+  // In terminal mode readline swallows Ctrl+C (and would merely pause); make it mean what it
+  // means everywhere else: end the prompt and signal the process.
+  let interrupted = false;
+  rl.on('SIGINT', () => {
+    interrupted = true;
+    rl.close();
+    process.kill(process.pid, 'SIGINT');
+  });
   // The iterator buffers lines, so answers typed (or piped) ahead are not lost.
   const lines = rl[Symbol.asyncIterator]();
   let qrLines = 0;
@@ -110,7 +118,7 @@ export function createTerminalPrompts(options: {
             }),
           ])
         : next);
-      if (line.done) throw new LoginError('input ended before the login finished');
+      if (line.done) throw new LoginError(interrupted ? 'login cancelled' : 'input ended before the login finished');
       return String(line.value);
     } finally {
       if (muted) output.write('\n');
