@@ -6,14 +6,14 @@
 import type { Logger } from '../shared/log.ts';
 import { ensureAccounts } from '../store/accounts.repository.ts';
 import type { Store } from '../store/database.ts';
-import { ensureDefaultPolicy, listWaitingStates } from '../store/team.repository.ts';
+import { ensureDefaultPolicy } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { AccountSync, type IngestFollower } from './account-sync.ts';
 import { Actions } from './actions.ts';
 import { EventBus } from './event-bus.ts';
 import { OverdueClock } from './overdue-clock.ts';
 import { Queries } from './queries.ts';
-import { TeamModel, type TeamConfig } from './team-model.ts';
+import { loadStoredWaiting, TeamModel, type TeamConfig } from './team-model.ts';
 import { TeamProjection } from './team-projection.ts';
 import { Writer } from './writer.ts';
 
@@ -120,21 +120,7 @@ export class Daemon {
    * its history finds what changed while the daemon was down, and each difference becomes an event.
    */
   private async restoreOverdue(now: number): Promise<void> {
-    for (const w of await listWaitingStates(this.store.db)) {
-      if (w.waitingSince === null || w.firstMessageId === null) continue;
-      this.model.overdue.set(w.chatKey, {
-        chatKey: w.chatKey,
-        lastMessageAt: null,
-        waiting: {
-          since: w.waitingSince,
-          firstClientMessageId: String(w.firstMessageId),
-          deadline: w.deadline ?? Number.POSITIVE_INFINITY,
-          overdueSince: w.overdueSince,
-          kind: 'next',
-          pending: [{ id: String(w.firstMessageId), at: w.waitingSince }],
-        },
-      });
-    }
+    await loadStoredWaiting(this.model, this.store.db);
     this.model.resetMirror(now);
     await this.writer.run(async (trx, emit) => {
       for (const entry of this.model.chats.values()) {

@@ -26,11 +26,11 @@ import type { OverdueState } from '../domain/overdue.ts';
 import { buildRoster, isTeamSender, type Roster, type TeamMember } from '../domain/roster.ts';
 import type { AccountId, NotificationScope } from '../domain/telegram.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
-import { listAccounts } from '../store/accounts.repository.ts';
+import { listAccounts, listScopeMutes } from '../store/accounts.repository.ts';
 import { listAllAccountChats, listAllChatMembers, listChats, type AccountChatRecord, type ChatRecord } from '../store/chats.repository.ts';
 import { latestMessages, senderActivity, type StoredMessage } from '../store/messages.repository.ts';
 import type { Database } from '../store/schema.ts';
-import { listAlarms, listChatSettings, listLatestAcks, listPolicies, listStars, listTeamMembers, type PolicyRecord } from '../store/team.repository.ts';
+import { listAlarms, listChatSettings, listLatestAcks, listPolicies, listStars, listTeamMembers, listWaitingStates, type PolicyRecord } from '../store/team.repository.ts';
 import { displayName } from '../store/users.repository.ts';
 import type { Emit, NewEvent } from './writer.ts';
 
@@ -104,6 +104,7 @@ export class TeamModel {
     this.stars.clear();
     this.policies.clear();
     for (const a of await listAccounts(db)) if (a.userId !== null) this.accountUsers.set(a.id, a.userId);
+    for (const s of await listScopeMutes(db)) this.setScopeMute(s.accountId, s.scope as NotificationScope, s.muteFor);
     const userRows = await db.selectFrom('users').select(['id', 'first_name', 'last_name', 'username', 'is_bot']).execute();
     for (const u of userRows) this.users.set(u.id, { name: displayName({ id: u.id, firstName: u.first_name, lastName: u.last_name, username: u.username }), isBot: u.is_bot === 1, username: u.username });
     this.storedMembers = (await listTeamMembers(db)).map((m) => ({ userId: m.userId, role: m.role, source: m.source, name: m.name ?? '' }));
@@ -387,4 +388,35 @@ export class TeamModel {
 
 function sameSnapshot(a: DialogSnapshot, b: DialogSnapshot): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Puts the stored waiting states into the model's clocks, as subscribers last heard of them.
+ * Enough to show rows; the overdue clock recomputes from history before it runs.
+ */
+export async function loadStoredWaiting(model: TeamModel, db: Kysely<Database>): Promise<void> {
+  for (const w of await listWaitingStates(db)) {
+    if (w.waitingSince === null || w.firstMessageId === null) continue;
+    model.overdue.set(w.chatKey, {
+      chatKey: w.chatKey,
+      lastMessageAt: null,
+      waiting: {
+        since: w.waitingSince,
+        firstClientMessageId: String(w.firstMessageId),
+        deadline: w.deadline ?? Number.POSITIVE_INFINITY,
+        overdueSince: w.overdueSince,
+        kind: 'next',
+        pending: [{ id: String(w.firstMessageId), at: w.waitingSince }],
+      },
+    });
+  }
+}
+
+/** The state a client gets by reading everything afresh from the store: the right side of the test of record. */
+export async function readClientStateFromStore(db: Kysely<Database>, config: TeamConfig, now: UnixMs): Promise<ClientState> {
+  const model = new TeamModel(config);
+  await model.load(db, now);
+  await loadStoredWaiting(model, db);
+  model.resetMirror(now);
+  return model.mirror;
 }

@@ -9,6 +9,7 @@ import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
 import { isTeamSender } from '../domain/roster.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
 import type { AccountSyncPhase } from '../domain/events.ts';
+import { putScopeMute } from '../store/accounts.repository.ts';
 import { listChatMembers } from '../store/chats.repository.ts';
 import { getMessagesByIds, type StoredMessage } from '../store/messages.repository.ts';
 import { displayName } from '../store/users.repository.ts';
@@ -44,6 +45,7 @@ export class TeamProjection {
   async onIngested(trx: Trx, emit: Emit, r: IngestResult, now: UnixMs): Promise<void> {
     const model = this.model;
     let rosterMayChange = false;
+    const scopeTouched = new Set<ChatKey>();
 
     for (const u of r.users) {
       const prev = model.users.get(u.id);
@@ -51,7 +53,13 @@ export class TeamProjection {
       if (prev?.name !== name) rosterMayChange ||= model.isTeamUser(u.id);
       model.users.set(u.id, { name, isBot: u.isBot, username: u.username });
     }
-    for (const e of r.events) if (e.kind === 'scopeNotificationSettings') model.setScopeMute(r.accountId, e.scope, e.muteFor);
+    for (const e of r.events) {
+      if (e.kind !== 'scopeNotificationSettings') continue;
+      model.setScopeMute(r.accountId, e.scope, e.muteFor);
+      await putScopeMute(trx, r.accountId, e.scope, e.muteFor);
+      // Every chat of this account that follows the scope's default may have changed its mute.
+      for (const ac of model.accountChats.get(r.accountId)?.values() ?? []) scopeTouched.add(ac.chatKey);
+    }
     for (const e of r.events) if (e.kind === 'auth' && e.state.kind === 'ready') rosterMayChange = true;
     if (!model.accountUsers.has(r.accountId)) {
       // The account runner learns its user id (getMe) just before the first batch that needs it.
@@ -161,7 +169,7 @@ export class TeamProjection {
     for (const chatKey of kindChanged) await this.clock.recompute(trx, emit, chatKey, now);
     for (const [chatKey, messages] of byChat) if (!kindChanged.includes(chatKey)) await this.clock.onMessages(trx, emit, chatKey, messages, now);
 
-    const touched = new Set<ChatKey>([...r.chatsTouched, ...reclassify, ...byChat.keys(), ...r.deleted.keys()]);
+    const touched = new Set<ChatKey>([...r.chatsTouched, ...scopeTouched, ...reclassify, ...byChat.keys(), ...r.deleted.keys()]);
     model.emitDialogDiffs(emit, touched, now);
   }
 

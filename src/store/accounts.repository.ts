@@ -54,3 +54,16 @@ export async function listAccounts(db: Db): Promise<AccountRecord[]> {
     updatedAt: r.updated_at,
   }));
 }
+
+export async function putScopeMute(db: Db, accountId: string, scope: string, muteFor: number): Promise<void> {
+  await db
+    .insertInto('scope_notification_settings')
+    .values({ account_id: accountId, scope, mute_for: muteFor })
+    .onConflict((oc) => oc.columns(['account_id', 'scope']).doUpdateSet({ mute_for: muteFor }))
+    .execute();
+}
+
+export async function listScopeMutes(db: Db): Promise<{ accountId: string; scope: string; muteFor: number }[]> {
+  const rows = await db.selectFrom('scope_notification_settings').selectAll().execute();
+  return rows.map((r) => ({ accountId: r.account_id, scope: r.scope, muteFor: r.mute_for }));
+}

@@ -213,6 +213,13 @@ export interface PreferencesTable {
   updated_at: number;
 }
 
+export interface ScopeNotificationSettingsTable {
+  account_id: string;
+  /** private | group | channel */
+  scope: string;
+  mute_for: number;
+}
+
 /** API tokens are stored as SHA-256 hashes only; the token itself is shown once at creation. */
 export interface ApiTokensTable {
   id: string;
@@ -246,4 +253,5 @@ export interface Database {
   audit_log: AuditLogTable;
   preferences: PreferencesTable;
   api_tokens: ApiTokensTable;
+  scope_notification_settings: ScopeNotificationSettingsTable;
 }

@@ -119,6 +119,15 @@ export const teamState: MigrationFactory = (dialect) => ({
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
 
+    // An account's default mute per scope: what "muted" means for chats that use the default.
+    await db.schema
+      .createTable('scope_notification_settings')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('mute_for', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('scope_notification_settings_pk', ['account_id', 'scope'])
+      .execute();
+
     await db.schema
       .createTable('api_tokens')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -132,7 +141,7 @@ export const teamState: MigrationFactory = (dialect) => ({
       .execute();
   },
   async down(db: Kysely<unknown>) {
-    for (const t of ['api_tokens', 'preferences', 'audit_log', 'response_episodes', 'waiting_state', 'policies', 'chat_settings', 'stars', 'acknowledgements', 'alarms', 'events']) {
+    for (const t of ['api_tokens', 'scope_notification_settings', 'preferences', 'audit_log', 'response_episodes', 'waiting_state', 'policies', 'chat_settings', 'stars', 'acknowledgements', 'alarms', 'events']) {
       await db.schema.dropTable(t).ifExists().execute();
     }
   },
