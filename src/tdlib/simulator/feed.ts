@@ -75,8 +75,9 @@ export class AccountFeed {
     if (mode === 'latest') {
       from = this.nextSeq;
     } else if (mode === 'redeliver') {
-      const available = this.entries.filter((e) => e.seq <= this.deliveredSeq).length;
-      from = this.deliveredSeq + 1 - rng.int(Math.min(1, available), Math.min(available, 50));
+      // Back to a point somewhere in the second half of the last (up to) 50 delivered updates.
+      const available = Math.min(50, this.entries.filter((e) => e.seq <= this.deliveredSeq).length);
+      from = this.deliveredSeq + 1 - rng.int(Math.ceil(available / 2), available);
     } else {
       from = this.deliveredSeq + 1;
     }
