@@ -6,6 +6,7 @@
 import type { Logger } from '../shared/log.ts';
 import { ensureAccounts } from '../store/accounts.repository.ts';
 import type { Store } from '../store/database.ts';
+import { lastEventAt } from '../store/events.repository.ts';
 import { ensureDefaultPolicy } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { AccountSync, type IngestFollower } from './account-sync.ts';
@@ -121,7 +122,9 @@ export class Daemon {
    */
   private async restoreOverdue(now: number): Promise<void> {
     await loadStoredWaiting(this.model, this.store.db);
-    this.model.resetMirror(now);
+    // Subscribers last heard of the state at the newest stored event: a wait that passed its
+    // deadline since then must reach them as an event, not only show in a fresh read.
+    this.model.resetMirror((await lastEventAt(this.store.db)) ?? now);
     await this.writer.run(async (trx, emit) => {
       for (const entry of this.model.chats.values()) {
         if (entry.kind === 'support' || this.model.overdue.has(entry.record.key)) await this.clock.recompute(trx, emit, entry.record.key, now);

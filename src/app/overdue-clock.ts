@@ -23,6 +23,11 @@ import type { Emit, Trx, Writer } from './writer.ts';
 
 /** How much history a recompute replays: enough for any wait a human would still be in. */
 const RECOMPUTE_MESSAGES = 300;
+/**
+ * The timer never sleeps longer than this: if the wall clock jumps (a VM resumed, NTP stepped
+ * the clock), deadlines are re-checked within this time rather than at the old delay.
+ */
+const MAX_TIMER_MS = 30_000;
 
 export function overdueMessageOf(m: StoredMessage): OverdueMessage {
   return {
@@ -63,14 +68,13 @@ export class OverdueClock {
       if (this.model.overdue.has(chatKey)) {
         this.model.overdue.delete(chatKey);
         await putWaitingStates(trx, [{ chatKey, waitingSince: null, firstMessageId: null, deadline: null, overdueSince: null }], now);
-        this.model.emitTo(emit, { type: 'overdueChanged', at: now, chatKey, waiting: this.model.waitingView(chatKey, now) });
+        this.emitIfChanged(emit, chatKey, now);
       }
       return;
     }
     const history = await listMessages(trx, { chatKey, limit: RECOMPUTE_MESSAGES, includeDeleted: true });
     const since = history.length ? fromUnixSeconds(history[0]!.date) : 0;
     const acks = await listAcksSince(trx, chatKey, since);
-    const before = this.model.waitingView(chatKey, now);
     const result = recomputeOverdue(
       chatKey,
       { messages: history.map((m) => ({ ...overdueMessageOf(m), deletedAt: m.deletedAt })), acks: acks.map((a) => ({ by: a.by, at: a.at })) },
@@ -79,8 +83,15 @@ export class OverdueClock {
     );
     this.model.overdue.set(chatKey, result.state);
     await this.persist(trx, chatKey, result.changes, now);
-    const after = this.model.waitingView(chatKey, now);
-    if (JSON.stringify(before) !== JSON.stringify(after)) this.model.emitTo(emit, { type: 'overdueChanged', at: now, chatKey, waiting: after });
+    this.emitIfChanged(emit, chatKey, now);
+  }
+
+  /** Emits the chat's waiting state if it differs from what subscribers were told. */
+  private emitIfChanged(emit: Emit, chatKey: ChatKey, now: UnixMs): void {
+    const known = this.model.mirroredWaitingView(chatKey);
+    const truth = this.model.waitingView(chatKey, now);
+    const blank = { waitingSince: null, deadline: null, isOverdue: false, overdueSince: null };
+    if (JSON.stringify(known ?? blank) !== JSON.stringify(truth)) this.model.emitTo(emit, { type: 'overdueChanged', at: now, chatKey, waiting: truth });
   }
 
   /** Feeds new messages of one chat; falls back to a recompute when one is older than the clock. */
@@ -109,7 +120,6 @@ export class OverdueClock {
   private async apply(trx: Trx, emit: Emit, chatKey: ChatKey, inputs: readonly OverdueInput[], now: UnixMs): Promise<void> {
     let state = this.model.overdue.get(chatKey) ?? initialOverdueState(chatKey);
     const changes: OverdueChange[] = [];
-    const before = this.model.waitingView(chatKey, now);
     for (const input of [...inputs, { kind: 'tick', at: now } as OverdueInput]) {
       const step = applyOverdueInput(state, input, this.ctx(chatKey));
       state = step.state;
@@ -117,8 +127,7 @@ export class OverdueClock {
     }
     this.model.overdue.set(chatKey, state);
     await this.persist(trx, chatKey, changes, now);
-    const after = this.model.waitingView(chatKey, now);
-    if (JSON.stringify(before) !== JSON.stringify(after)) this.model.emitTo(emit, { type: 'overdueChanged', at: now, chatKey, waiting: after });
+    this.emitIfChanged(emit, chatKey, now);
   }
 
   private async persist(trx: Trx, chatKey: ChatKey, changes: readonly OverdueChange[], now: UnixMs): Promise<void> {
@@ -173,8 +182,17 @@ export class OverdueClock {
     if (this.timerAt === next.at && this.timer) return;
     this.clearTimer();
     this.timerAt = next.at;
-    const delay = Math.max(0, Math.min(next.at - this.now(), 2_147_000_000));
-    this.timer = setTimeout(() => void this.fire(), delay);
+    const delay = Math.max(0, Math.min(next.at - this.now(), MAX_TIMER_MS));
+    this.timer = setTimeout(() => {
+      if (next.at - this.now() > 0) {
+        // Woke early because of the cap: sleep again towards the same deadline.
+        this.timer = null;
+        this.timerAt = null;
+        this.schedule();
+        return;
+      }
+      void this.fire();
+    }, delay);
     this.timer.unref();
   }
 
@@ -199,6 +217,12 @@ export class OverdueClock {
       setTimeout(() => this.schedule(), 1000).unref();
       return;
     }
+    this.schedule();
+  }
+
+  /** Re-arms the timer from scratch: after the clock jumped, or when tests move time. */
+  rearm(): void {
+    this.clearTimer();
     this.schedule();
   }
 

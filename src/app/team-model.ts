@@ -130,7 +130,11 @@ export class TeamModel {
     }
     for (const ac of await listAllAccountChats(db)) this.accountChat(ac.accountId).set(ac.chatKey, ac);
     for (const a of await listAlarms(db)) this.alarms.set(a.chatKey, { raisedBy: a.raisedBy, raisedAt: a.raisedAt, reason: a.reason });
-    for (const a of await listLatestAcks(db)) this.acks.set(a.chatKey, { by: a.by, at: a.at });
+    // An acknowledgement shows until the next wait starts; a later episode means one did.
+    const lastStarts = new Map(
+      (await db.selectFrom('response_episodes').select((eb) => ['chat_key', eb.fn.max('started_at').as('last')]).groupBy('chat_key').execute()).map((r) => [r.chat_key, Number(r.last)]),
+    );
+    for (const a of await listLatestAcks(db)) if (a.at >= (lastStarts.get(a.chatKey) ?? 0)) this.acks.set(a.chatKey, { by: a.by, at: a.at });
     for (const s of await listStars(db)) this.starsOf(s.memberUserId).add(s.chatKey);
     for (const p of await listPolicies(db)) this.setPolicy(p);
     this.rebuildRoster();
@@ -270,6 +274,15 @@ export class TeamModel {
     if (!w) return { waitingSince: null, deadline: null, isOverdue: false, overdueSince: null };
     const overdue = now >= w.deadline;
     return { waitingSince: w.since, deadline: Number.isFinite(w.deadline) ? w.deadline : null, isOverdue: overdue, overdueSince: overdue ? w.deadline : null };
+  }
+
+  /** The waiting state subscribers were last told about a chat (from any account's row). */
+  mirroredWaitingView(chatKey: ChatKey): WaitingView | null {
+    for (const rows of this.mirror.dialogs.values()) {
+      const row = rows.get(chatKey);
+      if (row) return { waitingSince: row.waitingSince, deadline: row.deadline, isOverdue: row.isOverdue, overdueSince: row.overdueSince };
+    }
+    return null;
   }
 
   dialogInput(accountId: AccountId, ac: AccountChatRecord): DialogInput | null {

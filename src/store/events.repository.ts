@@ -58,3 +58,9 @@ export async function pruneEvents(db: Db, beforeAt: number, keepAtLeast: number)
   const result = await db.deleteFrom('events').where('at', '<', beforeAt).where('seq', '<', keepFrom).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** When the newest stored event happened: the moment subscribers were last told anything. */
+export async function lastEventAt(db: Db): Promise<number | null> {
+  const row = await db.selectFrom('events').select('at').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return row ? row.at : null;
+}

@@ -1,0 +1,271 @@
+/**
+ * Issue 4 end to end on the simulator: the test of record (state before + published events ==
+ * state read afresh), the overdue clock's timing and restart, the actions and their errors,
+ * and that the daemon never does anything to people's accounts that no action asked for.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTraffic } from '../src/tdlib/simulator/traffic.ts';
+import { readClientStateFromStore } from '../src/app/team-model.ts';
+import { applyDomainEvents, type ClientState } from '../src/domain/events.ts';
+import { DomainError } from '../src/domain/errors.ts';
+import { listAudit } from '../src/store/team.repository.ts';
+import { eventually, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
+import { STORE_KINDS } from './helpers/stores.ts';
+
+const MANAGER = { label: 'test manager', memberUserId: null as number | null };
+
+let sims: SimDaemon[] = [];
+afterEach(async () => {
+  await Promise.all(sims.map((s) => s.dispose()));
+  sims = [];
+});
+
+async function start(options: Parameters<typeof startSimDaemon>[0] = {}): Promise<SimDaemon> {
+  const sim = await startSimDaemon(options);
+  sims.push(sim);
+  return sim;
+}
+
+/** Waits until no event has been published for `quietMs`: every queued update is ingested. */
+async function settle(sim: SimDaemon, quietMs = 250): Promise<void> {
+  let last = -1;
+  await eventually(async () => {
+    await sim.daemon.whenSynced();
+    const n = sim.events.length;
+    const quiet = n === last;
+    last = n;
+    return quiet;
+  }, 20_000, quietMs);
+}
+
+function comparable(state: ClientState) {
+  const dialogs = [...state.dialogs].map(([account, rows]) => [account, [...rows].sort(([a], [b]) => a.localeCompare(b))] as const).sort(([a], [b]) => a.localeCompare(b));
+  const stars = [...state.stars].map(([m, set]) => [m, [...set].sort()] as const).filter(([, s]) => s.length > 0).sort(([a], [b]) => a - b);
+  return { dialogs, summary: state.teamSummary, stars };
+}
+
+function memberOf(sim: SimDaemon, accountIndex = 0): number {
+  return sim.demo.company.accounts[accountIndex]!.userId;
+}
+
+/** A support chat the given account is in, with the scenario asked for. */
+function clientChat(sim: SimDaemon, accountIndex: number, scenario?: string) {
+  const userId = memberOf(sim, accountIndex);
+  const chat = sim.demo.company.clientChats.find((c) => c.teamIds.includes(userId) && (!scenario || c.scenario === scenario));
+  if (!chat) throw new Error(`no ${scenario ?? ''} client chat for account ${accountIndex}`);
+  return { ...chat, chatKey: String(chat.chatId) };
+}
+
+describe.each(STORE_KINDS)('team state on %s', (kind) => {
+  it('state before + published events == state read afresh, across traffic, Telegram-side changes and every action', async () => {
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    const sim = await start({ kind, clock });
+    await settle(sim);
+    const team = sim.demo.team;
+    const before = await readClientStateFromStore(sim.store.db, { ...team, supportChatIds: [], otherChatIds: [], supportTitlePattern: null }, clock());
+    const from = sim.events.length;
+
+    // Every kind of Telegram update, from realistic traffic.
+    const traffic = createTraffic(sim.demo.world, sim.demo.company, { seed: 3 });
+    const kinds = new Set<string>();
+    for (let i = 0; i < 150; i++) kinds.add(traffic.step().kind);
+    expect(kinds.size).toBeGreaterThanOrEqual(10);
+
+    // Changes made on a phone, not through tgdesk.
+    const account0 = memberOf(sim, 0);
+    const chatA = clientChat(sim, 0);
+    sim.demo.world.setMarkedAsUnread(account0, chatA.chatId, true);
+    sim.demo.world.setScopeNotificationSettings(account0, 'group', { ...sim.demo.world.scopeNotificationSettings(account0, 'group'), mute_for: 3600 });
+    sim.demo.world.setChatPinned(account0, chatA.chatId, true);
+
+    // Every action.
+    const me = { label: 'alice (admin)', memberUserId: account0 };
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const waiting = clientChat(sim, 0, 'waiting');
+    await settle(sim);
+    await sim.daemon.actions.pinChat(me, acc0, waiting.chatKey, true);
+    await sim.daemon.actions.muteChat(me, acc0, waiting.chatKey, true, 3600);
+    await sim.daemon.actions.muteChat(me, acc0, waiting.chatKey, false);
+    await sim.daemon.actions.raiseAlarm(me, chatA.chatKey, 'db-prod-2 is down, everybody look');
+    await sim.daemon.actions.acknowledge(me, waiting.chatKey);
+    await sim.daemon.actions.starChat(me, chatA.chatKey, true);
+    await sim.daemon.actions.setChatKind(me, String(sim.demo.company.teamChat.id), 'other');
+    await sim.daemon.actions.putPolicy(me, { id: 'vip', name: 'VIP', thresholdSeconds: 300, timeZone: null, businessHours: null, ignorePatterns: null });
+    await sim.daemon.actions.setChatPolicy(me, clientChat(sim, 0, 'overdue').chatKey, 'vip');
+    await sim.daemon.actions.readAll(me, acc0, 'support');
+    await sim.daemon.actions.clearAlarm(me, chatA.chatKey);
+    offset += 20 * 60_000; // the clock moves: waits pass their deadlines
+    sim.daemon.clock.rearm();
+    await sim.daemon.actions.starChat(me, clientChat(sim, 1).chatKey, true);
+    for (let i = 0; i < 40; i++) traffic.step();
+    await settle(sim);
+    // The overdue timer has flipped every deadline up to now (settle waited for quiet).
+    const now = clock();
+
+    const published = sim.events.slice(from);
+    expect(new Set(published.map((e) => e.type))).toEqual(
+      new Set(['dialogChanged', 'teamSummaryChanged', 'messageAdded', 'messageEdited', 'messagesDeleted', 'overdueChanged', 'alarmRaised', 'alarmCleared', 'acknowledged', 'starred', 'chatKindChanged']),
+    );
+    const applied = applyDomainEvents({ ...before, seq: published[0]!.seq - 1 }, published);
+    const fresh = await readClientStateFromStore(sim.store.db, { ...team, supportChatIds: [], otherChatIds: [], supportTitlePattern: null }, now);
+    expect(comparable(applied)).toEqual(comparable(fresh));
+    // And the live daemon agrees with both.
+    expect(sim.daemon.queries.teamSummary(now)).toEqual(fresh.teamSummary);
+  }, 60_000);
+});
+
+describe('overdue clock', () => {
+  it('flips a waiting chat to overdue within a second of its deadline, dated at the deadline', async () => {
+    const sim = await start();
+    await settle(sim);
+    const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'quiet' || c.scenario === 'answered')!;
+    const client = chat.clients[0]!.userId;
+    const threshold = 15 * 60;
+    // Backdated so that the deadline falls 1.2 s from now.
+    const sentAt = (Date.now() + 1200) / 1000 - threshold;
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'web-03 отдаёт 502 на /api/v2/orders, посмотрите пожалуйста', date: Math.floor(sentAt) });
+    const key = String(chat.chatId);
+    const account = sim.demo.accounts.find((a, i) => chat.teamIds.includes(sim.demo.company.accounts[i]!.userId))!.accountId;
+    expect(await eventually(() => sim.daemon.queries.dialog(account, key, null)?.waitingSince != null)).toBe(true);
+    const row = sim.daemon.queries.dialog(account, key, null)!;
+    expect(row.isOverdue).toBe(false);
+    expect(row.deadline).toBe(Math.floor(sentAt) * 1000 + threshold * 1000);
+    expect(await eventually(() => sim.events.some((e) => e.type === 'overdueChanged' && e.chatKey === key && e.waiting.isOverdue), 4000)).toBe(true);
+    const flip = sim.events.find((e) => e.type === 'overdueChanged' && e.chatKey === key && e.waiting.isOverdue)!;
+    expect(flip.type === 'overdueChanged' && flip.waiting.overdueSince).toBe(row.deadline);
+    expect(flip.at - row.deadline!).toBeLessThan(1000);
+    expect(sim.daemon.clock.maxLatenessMs).toBeLessThan(1000);
+    // A team reply ends the wait and records an answered-late episode.
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.teamIds[0]!, text: 'Перезапустили nginx на web-03, проверьте' });
+    expect(await eventually(() => sim.daemon.queries.dialog(account, key, null)?.waitingSince === null)).toBe(true);
+    const episodes = await sim.store.db.selectFrom('response_episodes').selectAll().where('chat_key', '=', key).where('ended_at', 'is not', null).orderBy('started_at', 'desc').execute();
+    expect(episodes[0]).toMatchObject({ overdue_at: row.deadline, ended_by: 'reply', answered_by: chat.teamIds[0] });
+  }, 30_000);
+
+  it('after a restart, finds waits that passed their deadline while the daemon was down', async () => {
+    const sim = await start();
+    await settle(sim);
+    const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'waiting')!;
+    const key = String(chat.chatId);
+    const account = sim.demo.accounts.find((a, i) => chat.teamIds.includes(sim.demo.company.accounts[i]!.userId))!.accountId;
+    const row = sim.daemon.queries.dialog(account, key, null)!;
+    expect(row.waitingSince).not.toBeNull();
+    expect(row.isOverdue).toBe(false);
+    const later = Date.now() + 20 * 60_000;
+    const next = await sim.restart({ now: () => later });
+    sims.push(next);
+    const after = next.daemon.queries.dialog(account, key, null, later)!;
+    expect(after).toMatchObject({ waitingSince: row.waitingSince, isOverdue: true, overdueSince: row.deadline });
+    // Subscribers that resume hear about it: the new process published the flip.
+    expect(next.events.some((e) => e.type === 'overdueChanged' && e.chatKey === key && e.waiting.overdueSince === row.deadline)).toBe(true);
+  }, 30_000);
+});
+
+describe('actions', () => {
+  it('a refused pin is a typed PIN_LIMIT error, audited, and changes nothing', async () => {
+    const sim = await start();
+    await settle(sim);
+    const me = { label: 'alice', memberUserId: memberOf(sim, 0) };
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const rows = sim.daemon.queries.dialogs({ accountId: acc0, memberUserId: null, order: 'STABLE' }).rows.filter((r) => !r.isPinned);
+    const pinnedAlready = sim.daemon.queries.dialogs({ accountId: acc0, memberUserId: null, order: 'STABLE' }).rows.filter((r) => r.isPinned).length;
+    let i = 0;
+    for (; pinnedAlready + i < 5; i++) await sim.daemon.actions.pinChat(me, acc0, rows[i]!.chatKey, true);
+    await settle(sim);
+    const victim = rows[i]!.chatKey;
+    const eventsBefore = sim.events.length;
+    const error = await sim.daemon.actions.pinChat(me, acc0, victim, true).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('PIN_LIMIT');
+    await settle(sim);
+    expect(sim.daemon.queries.dialog(acc0, victim, null)?.isPinned).toBe(false);
+    expect(sim.events.slice(eventsBefore).filter((e) => e.type === 'dialogChanged' && e.dialog.chatKey === victim)).toEqual([]);
+    const [audit] = await listAudit(sim.store.db, { limit: 1 });
+    expect(audit).toMatchObject({ action: 'pinChat', chatKey: victim, outcome: 'error', errorCode: 'PIN_LIMIT' });
+  }, 30_000);
+
+  it('mute copies the whole notification settings and changes only the mute', async () => {
+    const sim = await start();
+    await settle(sim);
+    const account0 = memberOf(sim, 0);
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const chat = clientChat(sim, 0);
+    const original = sim.demo.world.tdChat(account0, chat.chatId).notification_settings;
+    await sim.daemon.actions.muteChat({ label: 'alice', memberUserId: account0 }, acc0, chat.chatKey, true);
+    const muted = sim.demo.world.tdChat(account0, chat.chatId).notification_settings;
+    expect(muted).toEqual({ ...original, use_default_mute_for: false, mute_for: 366 * 86_400 + 1 });
+    expect(sim.daemon.queries.dialog(acc0, chat.chatKey, null)?.isMuted).toBe(true);
+    await sim.daemon.actions.muteChat({ label: 'alice', memberUserId: account0 }, acc0, chat.chatKey, false);
+    expect(sim.demo.world.tdChat(account0, chat.chatId).notification_settings).toEqual({ ...original, use_default_mute_for: false, mute_for: 0 });
+  }, 30_000);
+
+  it('rejects unknown chats and accounts and bad input with typed errors, leaving no trace in the events', async () => {
+    const sim = await start();
+    await settle(sim);
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const me = { label: 'alice', memberUserId: memberOf(sim, 0) };
+    const n = sim.events.length;
+    const codes = await Promise.all([
+      sim.daemon.actions.pinChat(me, acc0, '-100404', true),
+      sim.daemon.actions.pinChat(me, 'nobody', clientChat(sim, 0).chatKey, true),
+      sim.daemon.actions.raiseAlarm(me, clientChat(sim, 0).chatKey, '   '),
+      sim.daemon.actions.raiseAlarm(me, clientChat(sim, 0).chatKey, 'x'.repeat(501)),
+      sim.daemon.actions.acknowledge(me, String(sim.demo.company.teamChat.id)),
+      sim.daemon.actions.setChatPolicy(me, clientChat(sim, 0).chatKey, 'no-such-policy'),
+      sim.daemon.actions.muteChat(me, acc0, clientChat(sim, 0).chatKey, true, -5),
+      sim.daemon.actions.starChat(MANAGER, clientChat(sim, 0).chatKey, true),
+    ].map((p) => p.then(() => 'ok', (e: unknown) => (e instanceof DomainError ? e.code : String(e)))));
+    expect(codes).toEqual(['NOT_FOUND', 'NOT_FOUND', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'NOT_FOUND', 'BAD_USER_INPUT', 'FORBIDDEN']);
+    await settle(sim);
+    expect(sim.events.slice(n)).toEqual([]);
+  }, 30_000);
+
+  it('read all reads one kind of chat for one account, mentions included, and no other account', async () => {
+    const sim = await start();
+    await settle(sim);
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const acc1 = sim.demo.accounts[1]!.accountId;
+    const unread = (accountId: string, kindName?: string) =>
+      sim.daemon.queries.dialogs({ accountId, memberUserId: null, order: 'STABLE' }).rows.filter((r) => r.unreadCount > 0 && (!kindName || r.kind === kindName));
+    expect(unread(acc0, 'support').length).toBeGreaterThan(0);
+    const otherKinds = unread(acc0).filter((r) => r.kind !== 'support').map((r) => r.chatKey);
+    const acc1Before = unread(acc1).length;
+    const result = await sim.daemon.actions.readAll({ label: 'alice', memberUserId: memberOf(sim, 0) }, acc0, 'support');
+    expect(result.failed).toBe(0);
+    expect(await eventually(() => unread(acc0, 'support').length === 0)).toBe(true);
+    expect(sim.daemon.queries.dialogs({ accountId: acc0, memberUserId: null, order: 'STABLE' }).rows.filter((r) => r.kind === 'support' && r.hasUnreadMention)).toEqual([]);
+    expect(unread(acc0).filter((r) => r.kind !== 'support').map((r) => r.chatKey)).toEqual(otherKinds);
+    expect(unread(acc1).length).toBe(acc1Before);
+  }, 30_000);
+});
+
+describe('no side effects on people', () => {
+  it('during a busy hour of traffic the daemon makes only the calls of the actions taken', async () => {
+    const sim = await start();
+    const traffic = createTraffic(sim.demo.world, sim.demo.company, { seed: 5 });
+    // A busy support hour compressed: 600 events, including gaps a reconcile has to fill.
+    for (let i = 0; i < 600; i++) traffic.step();
+    await settle(sim);
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const me = { label: 'alice', memberUserId: memberOf(sim, 0) };
+    const chat = clientChat(sim, 0);
+    await sim.daemon.actions.pinChat(me, acc0, chat.chatKey, true);
+    await sim.daemon.actions.muteChat(me, acc0, chat.chatKey, true, 600);
+    await sim.daemon.actions.raiseAlarm(me, chat.chatKey, 'look');
+    await settle(sim);
+
+    const calls = sim.demo.world.callLog();
+    const methods = new Map<string, number>();
+    for (const c of calls) methods.set(c.method, (methods.get(c.method) ?? 0) + 1);
+    // What a syncing reader may call, and the exact calls of the two Telegram actions taken.
+    const reading = new Set(['getMe', 'loadChats', 'getChatHistory', 'getChat', 'getUser', 'getOption', 'getScopeNotificationSettings', 'getSupergroupMembers', 'getBasicGroupFullInfo', 'searchChatMembers', 'close', 'setTdlibParameters']);
+    const unexpected = [...methods.keys()].filter((m) => !reading.has(m) && m !== 'toggleChatIsPinned' && m !== 'setChatNotificationSettings');
+    expect(unexpected).toEqual([]);
+    expect(methods.get('toggleChatIsPinned')).toBe(1);
+    expect(methods.get('setChatNotificationSettings')).toBe(1);
+    for (const never of ['viewMessages', 'openChat', 'readChatList', 'readAllChatMentions', 'toggleChatIsMarkedAsUnread', 'setOption', 'sendChatAction', 'sendMessage']) {
+      expect(methods.has(never)).toBe(false);
+    }
+  }, 60_000);
+});

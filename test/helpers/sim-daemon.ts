@@ -1,0 +1,82 @@
+/**
+ * A daemon on the simulated support company, in this process, on a real store: what most app
+ * and API tests start from. Events the daemon publishes are collected from the moment it starts.
+ */
+import { createDemoWorld, type DemoWorld } from '../../src/cli/demo.ts';
+import { Daemon } from '../../src/app/daemon.ts';
+import type { StoredEvent } from '../../src/app/event-bus.ts';
+import { toDomainEvent } from '../../src/app/writer.ts';
+import type { DomainEvent } from '../../src/domain/events.ts';
+import { createMemoryLogger } from '../../src/shared/log.ts';
+import { createTestStore, type StoreKind, type TestStore } from './stores.ts';
+import { openStore } from '../../src/store/database.ts';
+import { createTelegramAccount } from '../../src/tdlib/account.ts';
+
+export interface SimDaemon {
+  readonly daemon: Daemon;
+  readonly demo: DemoWorld;
+  readonly store: TestStore;
+  readonly events: DomainEvent[];
+  readonly logger: ReturnType<typeof createMemoryLogger>;
+  /** Closes the daemon (TDLib clients) but keeps the store, as a stopped process would. */
+  stop(): Promise<void>;
+  /** A new daemon process on the same store and the same simulated Telegram. */
+  restart(options?: { now?: () => number }): Promise<SimDaemon>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * `clock` is shared by the simulated Telegram (message dates) and the daemon, as real time is;
+ * a test moves both by moving it.
+ */
+export async function startSimDaemon(options: { kind?: StoreKind; seed?: number; accounts?: number; now?: () => number; clock?: () => number; store?: TestStore; demo?: DemoWorld } = {}): Promise<SimDaemon> {
+  const logger = createMemoryLogger('info');
+  const store = options.store ?? (await createTestStore(options.kind ?? 'sqlite'));
+  const demo = options.demo ?? createDemoWorld({ seed: options.seed ?? 7, accounts: options.accounts ?? 4, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const accounts = options.demo
+    ? demo.company.accounts.map((member, i) =>
+        createTelegramAccount({ accountId: demo.accounts[i]!.accountId, transport: demo.world.connect(member.userId), logger }),
+      )
+    : demo.accounts;
+  const daemonStore = options.store ? await openStore(store.reopenOptions) : store;
+  const now = options.now ?? options.clock;
+  const daemon = new Daemon({ store: daemonStore, accounts, logger, team: demo.team, ...(now ? { now } : {}) });
+  const events: DomainEvent[] = [];
+  daemon.bus.subscribe((batch: readonly StoredEvent[]) => events.push(...batch.map(toDomainEvent)));
+  await daemonStore.migrate();
+  await daemon.start();
+  await daemon.whenSynced();
+  let stopped = false;
+  const self: SimDaemon = {
+    daemon,
+    demo: { ...demo, accounts },
+    store,
+    events,
+    logger,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await daemon.close();
+      if (daemonStore !== store) await daemonStore.close();
+    },
+    async restart(o = {}) {
+      await self.stop();
+      return startSimDaemon({ store, demo, ...(o.now ? { now: o.now } : {}) });
+    },
+    async dispose() {
+      await self.stop();
+      await store.dispose();
+    },
+  };
+  return self;
+}
+
+/** Waits until `check` passes or the time is up; returns whether it passed. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 20): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
