@@ -108,6 +108,19 @@ describe('remote simulator', () => {
     await second.close();
   });
 
+  it('closes the socket when the test kills the simulated client in the world', async () => {
+    const { world, admin } = setup();
+    const server = await serve(world);
+    const t = connectRemoteSimulator(server.url, admin.id);
+    const errors: unknown[] = [];
+    t.onError((e) => errors.push(e));
+    await ready(record(t));
+    world.drop(admin.id);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toHaveLength(1);
+    await expect(t.invoke({ _: 'getMe' })).rejects.toThrow('Client was closed');
+  });
+
   it('refuses sockets for unknown accounts', async () => {
     const { world } = setup();
     const server = await serve(world);

@@ -7,7 +7,7 @@ import type * as Td from 'tdlib-types';
 import { entitiesFromInput, detectEntities, mergeEntities } from './entities.ts';
 import { tdError } from './errors.ts';
 import type { SimFailures } from './failures.ts';
-import { serverIdOf, supergroupChatId, yetUnsentMessageId } from './ids.ts';
+import { chatOrder, serverIdOf, supergroupChatId, yetUnsentMessageId } from './ids.ts';
 import {
   type SimChat,
   type SimMembership,
@@ -522,8 +522,8 @@ const methods: MethodTable = {
     if (!chat.members.has(me(ctx))) throw tdError(400, 'Have no write access to the chat');
     const input = req.input_message_content;
     if (input?._ !== 'inputMessageText') throw tdError(400, 'The simulator sends text messages only');
-    const text = (input.text?.text ?? '').trim();
-    if (!text) throw tdError(400, 'Message text is empty');
+    const text = input.text?.text ?? '';
+    if (!text.trim()) throw tdError(400, 'Message text is empty');
     if (text.length > MAX_TEXT_LENGTH) throw tdError(400, 'Message is too long');
     const entities = mergeEntities(entitiesFromInput(input.text?.entities, text.length), detectEntities(text));
     const linkPreviewDisabled = input.link_preview_options?.is_disabled ?? false;
@@ -536,7 +536,10 @@ const methods: MethodTable = {
     const content = textContent(text, entities, linkPreviewDisabled);
     const pending = buildPendingMessage(chat, me(ctx), pendingId, ctx.state.now(), content, replyTo ? messageIdFor(replyTo, me(ctx)) : null);
     ctx.session.push({ _: 'updateNewMessage', message: pending });
-    ctx.session.push({ _: 'updateChatLastMessage', chat_id: pending.chat_id, last_message: pending, positions: [chatPosition(ctx.state, chat, me(ctx))] });
+    // The pending message already moves the chat up the sender's list (pinned chats stay put).
+    const position = chatPosition(ctx.state, chat, me(ctx));
+    const pendingPosition = position.is_pinned ? position : { ...position, order: chatOrder(pending.date, serverIdOf(pendingId)) };
+    ctx.session.push({ _: 'updateChatLastMessage', chat_id: pending.chat_id, last_message: pending, positions: [pendingPosition] });
     // The server accepts it after the pending message was returned: then updateMessageSendSucceeded.
     ctx.session.afterResponse(() => {
       if (!chat.members.has(me(ctx))) return;

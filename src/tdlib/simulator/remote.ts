@@ -77,7 +77,8 @@ export async function serveSimWorld(world: SimWorld, options: ServeOptions = {})
       send({ t: 'update', update });
     });
     transport.onError(() => {
-      // Transport-level errors end the socket; the client reports the loss itself.
+      // The simulated client died in the world (world.drop): the remote side must see it die too.
+      if (!world.isConnected(userId) || ws.readyState !== WebSocket.OPEN) ws.close(1011, 'simulated client lost');
     });
     ws.on('message', (data) => {
       let frame: ClientFrame;

@@ -34,6 +34,8 @@ export interface SimWorldOptions {
   readonly gapLimit?: number;
   /** Delivered updates kept per account for `redeliver` restarts. Default 500. */
   readonly feedRetention?: number;
+  /** Calls kept in the call log; the oldest are dropped beyond it (long demo runs). Default 100 000. */
+  readonly callLogLimit?: number;
 }
 
 export interface ConnectOptions {
@@ -88,6 +90,7 @@ export class SimWorld extends SimState {
       floodWaitDelayMs: options.floodWaitDelayMs ?? ((s) => s * 1000),
       gapLimit: options.gapLimit ?? 100,
       feedRetention: options.feedRetention ?? 500,
+      callLogLimit: options.callLogLimit ?? 100_000,
     };
     const host: FailureHost = {
       startChannelGap: (userId, chat, messages) => this.startChannelGap(userId, chat, messages),
@@ -114,7 +117,7 @@ export class SimWorld extends SimState {
       autoTdlibParameters: options.autoTdlibParameters ?? true,
       authCode: this.options.authCode,
       user: () => user,
-      record: (method, request) => this.calls.push({ accountUserId, method, at: this.clock(), request }),
+      record: (method, request) => this.recordCall({ accountUserId, method, at: this.clock(), request }),
       decideFailure: (method) => this.failures.decide(accountUserId, method),
       floodDelayMs: (seconds) => this.options.floodWaitDelayMs(seconds),
       newQrLink: () => `tg://login?token=${this.worldRng.token(43)}`,
@@ -167,6 +170,11 @@ export class SimWorld extends SimState {
     return this.calls.filter(
       (c) => (filter.accountUserId === undefined || c.accountUserId === filter.accountUserId) && (filter.method === undefined || c.method === filter.method),
     );
+  }
+
+  private recordCall(call: SimCall): void {
+    this.calls.push(call);
+    if (this.calls.length > this.options.callLogLimit) this.calls.splice(0, Math.ceil(this.options.callLogLimit / 10));
   }
 
   /** Forgets recorded calls (e.g. after setup, before the behaviour under test). */
