@@ -11,7 +11,8 @@
  * 4. A gap signal during a pass makes that pass prove nothing; the chat is queued again.
  */
 import type { Kysely } from 'kysely';
-import type { AuthState, TgEvent } from '../domain/telegram.ts';
+import { hasSharedMessageIds } from '../domain/ids.ts';
+import type { AuthState, TgEvent, TgMessage } from '../domain/telegram.ts';
 import type { Logger } from '../shared/log.ts';
 import { listAccounts, updateAccount, type SyncState } from '../store/accounts.repository.ts';
 import { listAccountChats, listChats } from '../store/chats.repository.ts';
@@ -195,12 +196,19 @@ export class AccountSync {
       });
   }
 
-  /** Pages history down to the cursor; see the file comment for why the cursor moves only at the end. */
+  /**
+   * Pages history down to the cursor; see the file comment for why the cursor moves only at the
+   * end. Where message ids differ per account, pages are kept and stored oldest first, since a
+   * message's identity there depends on what was stored before it.
+   */
   private async reconcile(tdChatId: number): Promise<void> {
-    const { db, account, now, backfillMessages } = this.options;
-    if (!this.state.chats.has(tdChatId)) return;
+    const { account, now, backfillMessages } = this.options;
+    const known = this.state.chats.get(tdChatId);
+    if (!known) return;
+    const ascending = !hasSharedMessageIds(known.type);
     const epoch = this.state.gapEpochs.get(tdChatId) ?? 0;
     const cursor = this.state.cursors.get(tdChatId) ?? { tdChatId, completeTo: 0, isSynced: false };
+    const held: TgMessage[][] = [];
     let from = 0;
     let top = 0;
     let fetched = 0;
@@ -209,25 +217,37 @@ export class AccountSync {
       const page = await account.getChatHistory(tdChatId, from, HISTORY_PAGE);
       if (page.messages.length === 0) break;
       for (const m of page.messages) top = Math.max(top, m.tdMessageId);
-      await this.options.writer.run(async (trx, emit) => {
-        const at = now();
-        const r = await storeHistoryPage(trx, this.state, page.messages, at);
-        await this.options.follower?.onIngested(trx, emit, r, at);
-      });
-      this.options.follower?.afterCommit?.();
+      const fresh = page.messages.filter((m) => m.tdMessageId > cursor.completeTo);
+      if (ascending) held.push(fresh);
+      else await this.storeHistory(fresh);
       fetched += page.messages.length;
       const oldest = page.messages.reduce((min, m) => Math.min(min, m.tdMessageId), Number.POSITIVE_INFINITY);
-      if (oldest <= cursor.completeTo || fetched >= backfillMessages || oldest >= from && from !== 0) break;
+      if (oldest <= cursor.completeTo || fetched >= backfillMessages || (oldest >= from && from !== 0)) break;
       from = oldest;
     }
-    if ((this.state.gapEpochs.get(tdChatId) ?? 0) !== epoch) {
-      this.enqueue(tdChatId);
-      return;
+    if (ascending) {
+      const all = held.flat().sort((a, b) => a.tdMessageId - b.tdMessageId);
+      for (let i = 0; i < all.length; i += HISTORY_PAGE * 5) await this.storeHistory(all.slice(i, i + HISTORY_PAGE * 5));
     }
+    // Everything up to `top` is stored now, whatever happened meanwhile. If a gap or out-of-order
+    // traffic arrived during the pass, only what came after `top` is in doubt: page again for it.
+    const stillProven = (this.state.gapEpochs.get(tdChatId) ?? 0) === epoch;
     const latest = this.state.cursors.get(tdChatId) ?? cursor;
-    const next = { tdChatId, completeTo: Math.max(latest.completeTo, top), isSynced: true };
-    await putCursors(db, this.accountId, [next], now());
+    const next = { tdChatId, completeTo: Math.max(latest.completeTo, top), isSynced: stillProven };
+    await this.options.writer.run((trx) => putCursors(trx, this.accountId, [next], now()));
     this.state.cursors.set(tdChatId, next);
+    if (!stillProven) this.enqueue(tdChatId);
+  }
+
+  private async storeHistory(messages: readonly TgMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const { now } = this.options;
+    await this.options.writer.run(async (trx, emit) => {
+      const at = now();
+      const r = await storeHistoryPage(trx, this.state, messages, at);
+      await this.options.follower?.onIngested(trx, emit, r, at);
+    });
+    this.options.follower?.afterCommit?.();
   }
 
   private async setSyncState(state: SyncState): Promise<void> {

@@ -11,11 +11,16 @@ import { ensureDefaultPolicy } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { AccountSync, type IngestFollower } from './account-sync.ts';
 import { Actions } from './actions.ts';
+import { AuditLog } from './audit.ts';
 import { EventBus } from './event-bus.ts';
 import { OverdueClock } from './overdue-clock.ts';
+import { Preferences } from './preferences.ts';
 import { Queries } from './queries.ts';
+import { MessageSearch } from './search.ts';
+import { SearchIndexer } from './search-indexer.ts';
 import { loadStoredWaiting, TeamModel, type TeamConfig } from './team-model.ts';
 import { TeamProjection } from './team-projection.ts';
+import { ApiTokens } from './tokens.ts';
 import { Writer } from './writer.ts';
 
 export interface DaemonOptions {
@@ -25,6 +30,8 @@ export interface DaemonOptions {
   readonly team?: Partial<TeamConfig>;
   readonly now?: () => number;
   readonly backfillMessages?: number;
+  /** Keep the search index in step in the background (default true). */
+  readonly searchIndexer?: boolean;
 }
 
 /** A clock that never returns the same millisecond twice, so "first seen now" is exact. */
@@ -47,6 +54,12 @@ export class Daemon {
   readonly model: TeamModel;
   readonly clock: OverdueClock;
   readonly now: () => number;
+  // The API's services (src/graphql): tokens, preferences, search and the audit log.
+  readonly tokens: ApiTokens;
+  readonly preferences: Preferences;
+  readonly search: MessageSearch;
+  readonly audit: AuditLog;
+  readonly searchIndexer: SearchIndexer | null;
   private readonly logger: Logger;
   private readonly store: Store;
   private readonly projection: TeamProjection;
@@ -69,6 +82,11 @@ export class Daemon {
     this.clock = new OverdueClock(this.model, this.writer, this.now, options.logger.child('overdue'));
     this.projection = new TeamProjection(this.model, this.clock);
     this.queries = new Queries(db, this.model, this.bus);
+    this.tokens = new ApiTokens(db);
+    this.preferences = new Preferences(db, this.writer, this.now);
+    this.search = new MessageSearch(db, options.store.dialect, this.queries);
+    this.audit = new AuditLog(db);
+    this.searchIndexer = options.searchIndexer === false ? null : new SearchIndexer({ db, dialect: options.store.dialect, logger: options.logger });
     this.accounts = new Map(options.accounts.map((a) => [a.accountId, a]));
     this.actions = new Actions({
       db,
@@ -110,6 +128,7 @@ export class Daemon {
     await this.model.load(db, now);
     await this.restoreOverdue(now);
     this.clock.schedule();
+    this.searchIndexer?.start();
     // Accounts start independently: one that cannot start (bad database key, lost session) must not stop the others.
     await Promise.all(
       [...this.syncs.values()].map((s) => s.start().catch((error) => this.logger.error('account failed to start', { accountId: s.accountId, error }))),
@@ -141,6 +160,7 @@ export class Daemon {
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
     this.clock.stop();
+    await this.searchIndexer?.stop();
     await Promise.allSettled([...this.syncs.values()].map((s) => s.close()));
   }
 }

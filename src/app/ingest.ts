@@ -7,7 +7,7 @@
  * last message that never came as an update, or a chat seen for the first time marks the chat
  * unsynced and asks for a reconcile pass (src/app/reconcile.ts).
  */
-import { chatKeyOf, isServerMessageId, type ChatKey, type ChatType } from '../domain/ids.ts';
+import { chatKeyOf, hasSharedMessageIds, isServerMessageId, type ChatKey, type ChatType } from '../domain/ids.ts';
 import type { ChatMemberStatus, ChatPosition, TgChat, TgEvent, TgMessage, TgUser } from '../domain/telegram.ts';
 import type { AccountChatState } from '../store/chats.repository.ts';
 import { getAccountChatPositions, patchAccountChat, putAccountChats, setChatTitle, upsertChatMembers, upsertChats } from '../store/chats.repository.ts';
@@ -144,13 +144,22 @@ export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): 
     const known = state.chats.get(m.tdChatId);
     // Pending and local messages carry temporary ids; the real one follows in messageSendSucceeded.
     if (!known || !isServerMessageId(m.tdMessageId)) return;
+    const c = cursorOf(m.tdChatId);
+    // Where ids differ per account, a message's identity counts the same-second messages stored
+    // before it (src/domain/ids.ts), so messages must be stored oldest first. Out of order (a
+    // chat's last message, or live traffic while history is still being paged) they are left to
+    // the reconcile pass, which stores its pages in ascending order.
+    if (!hasSharedMessageIds(known.type) && (!live || !c.isSynced)) {
+      if (!c.isSynced || m.tdMessageId > c.completeTo) plan.needsReconcile.add(m.tdChatId);
+      if (live && !c.isSynced) state.gapEpochs.set(m.tdChatId, (state.gapEpochs.get(m.tdChatId) ?? 0) + 1);
+      return;
+    }
     plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m });
     plan.chatsTouched.add(known.chatKey);
     if (!live) return;
     let seen = seenInBatch.get(m.tdChatId);
     if (!seen) seenInBatch.set(m.tdChatId, (seen = new Set()));
     seen.add(m.tdMessageId);
-    const c = cursorOf(m.tdChatId);
     if (c.isSynced && m.tdMessageId > c.completeTo) plan.cursorChanges.set(m.tdChatId, { ...c, completeTo: m.tdMessageId });
     if (!c.isSynced) plan.needsReconcile.add(m.tdChatId);
   };
@@ -370,7 +379,10 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** Stores a page of history fetched by a reconcile pass: messages only, cursors untouched. */
+/**
+ * Stores messages fetched by a reconcile pass: messages only, cursors untouched. Where ids
+ * differ per account the caller must pass them oldest first (see planBatch's storeMessage).
+ */
 export async function storeHistoryPage(trx: Transaction<Database>, state: AccountSyncState, messages: readonly TgMessage[], now: number): Promise<IngestResult> {
   const items: MessageToStore[] = [];
   for (const m of messages) {

@@ -166,8 +166,9 @@ export class SearchIndexer {
     }
   }
 
+  /** Always a macrotask away, even for 0 ms: with SQLite every await in a pass is a microtask, and a loop of those would starve timers and I/O. */
   private sleep(ms: number): Promise<void> {
-    if (this.stopping || ms <= 0) return Promise.resolve();
+    if (this.stopping || ms <= 0) return yieldToLoop();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       timer.unref?.();
