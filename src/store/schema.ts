@@ -232,7 +232,8 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
-export interface Database {
+/** The tables of the sync core and the team layer. */
+export interface CoreDatabase {
   accounts: AccountsTable;
   users: UsersTable;
   team_members: TeamMembersTable;
@@ -255,3 +256,9 @@ export interface Database {
   api_tokens: ApiTokensTable;
   scope_notification_settings: ScopeNotificationSettingsTable;
 }
+
+/**
+ * Every table. A feature with tables of its own declares them in `src/store/<feature>.tables.ts`
+ * and adds them here with `&`, so features do not edit one another's declarations.
+ */
+export type Database = CoreDatabase;
