@@ -6,7 +6,7 @@
 import type { Logger } from '../shared/log.ts';
 import { ensureAccounts } from '../store/accounts.repository.ts';
 import type { Store } from '../store/database.ts';
-import { lastEventAt } from '../store/events.repository.ts';
+import { lastEventAt, pruneEvents } from '../store/events.repository.ts';
 import { ensureDefaultPolicy } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { AccountSync, type IngestFollower } from './account-sync.ts';
@@ -33,6 +33,10 @@ export interface DaemonOptions {
   /** Keep the search index in step in the background (default true). */
   readonly searchIndexer?: boolean;
 }
+
+const EVENT_RETENTION_MS = 7 * 86_400_000;
+const EVENT_MIN_KEPT = 10_000;
+const EVENT_PRUNE_EVERY_MS = 10 * 60_000;
 
 /** A clock that never returns the same millisecond twice, so "first seen now" is exact. */
 export function strictlyIncreasing(clock: () => number): () => number {
@@ -63,6 +67,7 @@ export class Daemon {
   private readonly logger: Logger;
   private readonly store: Store;
   private readonly projection: TeamProjection;
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(options: DaemonOptions) {
     this.store = options.store;
@@ -81,7 +86,7 @@ export class Daemon {
     });
     this.clock = new OverdueClock(this.model, this.writer, this.now, options.logger.child('overdue'));
     this.projection = new TeamProjection(this.model, this.clock);
-    this.queries = new Queries(db, this.model, this.bus);
+    this.queries = new Queries(db, this.model, this.bus, () => this.syncs.keys());
     this.tokens = new ApiTokens(db);
     this.preferences = new Preferences(db, this.writer, this.now);
     this.search = new MessageSearch(db, options.store.dialect, this.queries);
@@ -152,6 +157,19 @@ export class Daemon {
     });
   }
 
+  /**
+   * Keeps the event log bounded: a week of events, and never fewer than the newest 10,000, so a
+   * subscriber that was away longer gets RESYNC_REQUIRED and refetches.
+   */
+  async pruneEvents(): Promise<number> {
+    try {
+      return await pruneEvents(this.store.db, this.now() - EVENT_RETENTION_MS, EVENT_MIN_KEPT);
+    } catch (error) {
+      this.logger.warn('pruning the event log failed', { error });
+      return 0;
+    }
+  }
+
   /** Resolves when every account has loaded its chats and finished its reconcile passes. */
   async whenSynced(): Promise<void> {
     await Promise.all([...this.syncs.values()].map((s) => s.whenIdle()));
@@ -160,6 +178,7 @@ export class Daemon {
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
     this.clock.stop();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.searchIndexer?.stop();
     await Promise.allSettled([...this.syncs.values()].map((s) => s.close()));
   }

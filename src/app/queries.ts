@@ -62,6 +62,8 @@ export class Queries {
     private readonly db: Kysely<Database>,
     private readonly model: TeamModel,
     private readonly bus: EventBus,
+    /** The accounts this daemon drives, logged in or not. */
+    private readonly accountIds: () => Iterable<string> = () => [],
   ) {}
 
   /** One account's dialog list, built from the in-memory model: no query, milliseconds for thousands of chats. */
@@ -108,7 +110,7 @@ export class Queries {
   }
 
   private knownAccount(accountId: string): boolean {
-    return this.model.accountUsers.has(accountId);
+    return this.model.accountUsers.has(accountId) || [...this.accountIds()].includes(accountId);
   }
 
   accounts(): Promise<AccountRecord[]> {

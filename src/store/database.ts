@@ -67,7 +67,8 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     connectionString: url,
     max: options.pgPoolSize ?? 10,
     types: pgTypes,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // public stays on the path for database-wide extensions (pg_trgm).
+    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
   // A dropped connection must not crash the daemon; the next query reconnects.
   pool.on('error', () => undefined);
@@ -78,7 +79,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     db,
     dialect: 'postgres',
     location: `postgres://${parsed.host}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`,
-    migrate: () => migrateToLatest(db as Kysely<unknown>, 'postgres'),
+    migrate: () => migrateToLatest(db as Kysely<unknown>, 'postgres', schema ?? 'public'),
     close: () => db.destroy(),
   };
 }

@@ -64,7 +64,14 @@ export const search: MigrationFactory = (dialect) => ({
       return;
     }
 
-    await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
+    // Extensions are database-wide; keep pg_trgm in public, which every tgdesk schema's
+    // search_path includes (src/store/database.ts), wherever an earlier install put it.
+    await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public`.execute(db);
+    await sql`DO $$ BEGIN
+      IF (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm') <> 'public' THEN
+        ALTER EXTENSION pg_trgm SET SCHEMA public;
+      END IF;
+    END $$`.execute(db);
     await sql`CREATE TABLE search_docs (
       message_id bigint PRIMARY KEY,
       chat_key text NOT NULL,

@@ -29,8 +29,13 @@ export interface MigrationReport {
   readonly applied: readonly string[];
 }
 
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+/**
+ * `schema` names the PostgreSQL schema the tables live in. Kysely looks for its own bookkeeping
+ * tables across every schema unless told which, so without it two tgdesk stores in one database
+ * (tests, several installations) could mistake each other's migration state for their own.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
