@@ -4,6 +4,7 @@
  * Repositories map rows to domain values; nothing outside src/store sees these names.
  */
 import type { Generated } from 'kysely';
+import type { TasksTables } from './tasks.tables.ts';
 
 export interface AccountsTable {
   id: string;
@@ -261,4 +262,4 @@ export interface CoreDatabase {
  * Every table. A feature with tables of its own declares them in `src/store/<feature>.tables.ts`
  * and adds them here with `&`, so features do not edit one another's declarations.
  */
-export type Database = CoreDatabase;
+export type Database = CoreDatabase & TasksTables;

@@ -6,6 +6,7 @@ import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
 import { syncCore } from './0001-sync-core.ts';
 import { search } from './0002-search.ts';
 import { teamState } from './0003-team-state.ts';
+import { tasks } from './0004-tasks.ts';
 import type { Dialect, MigrationFactory } from './types.ts';
 
 export type { Dialect } from './types.ts';
@@ -15,6 +16,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['0001_sync_core', syncCore],
   ['0002_search', search],
   ['0003_team_state', teamState],
+  ['0004_tasks', tasks],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
