@@ -77,18 +77,27 @@ export async function runDemoCommand(): Promise<number> {
 
   const url = running.api.url;
   const summary = running.daemon.queries.teamSummary();
+  // A ready manager token, tied to the demo's manager, so a newcomer can click at once.
+  const manager = demo.company.accounts.find((m) => m.role === 'manager') ?? demo.company.team.find((m) => m.role === 'manager');
+  const { token } = await running.daemon.tokens.create({ name: 'demo-manager', role: 'manager', memberUserId: manager?.userId ?? null });
+  const auth = `-H 'authorization: Bearer ${token}'`;
+  const firstAccount = demo.accounts[0]?.accountId ?? 'ACCOUNT';
   process.stdout.write(
     [
       '',
       'tgdesk demo is running on the Telegram simulator.',
-      `  GraphQL (and GraphiQL in a browser): ${url}/graphql`,
-      `  Health: ${url}/healthz   Readiness: ${url}/readyz`,
+      `  GraphiQL, signed in as the demo manager: ${url}/graphql?token=${token}`,
+      `  GraphQL: ${url}/graphql   (token: ${token})`,
+      `  Health: ${url}/healthz   Readiness: ${url}/readyz   Metrics: ${url}/metrics`,
       `  Accounts: ${demo.accounts.map((a) => a.accountId).join(', ')}`,
       `  Right now: ${summary.overdueChats} overdue support chats, ${summary.unreadSupportChats} unread support chats, ${summary.mentionedOnDuty} with unread mentions`,
       `  Data: ${store.location} (fresh each run)`,
       '',
       'Try:',
-      `  curl -s ${url}/graphql -H 'content-type: application/json' -d '{"query":"{ accounts { id syncState syncComplete } }"}'`,
+      `  curl -s ${url}/graphql ${auth} -H 'content-type: application/json' -d '{"query":"{ teamSummary { overdueChats alarms unreadSupportChats } accounts { id syncState syncComplete } }"}'`,
+      `  curl -s ${auth} '${url}/graphql?query=%7Bdialogs(accountId:%22${firstAccount}%22,order:URGENCY,first:5)%7BtotalCount%20unreadChatCount%20nodes%7Bchat%7Btitle%20kind%7DunreadCount%20isOverdue%7D%7D%7D'`,
+      `  curl -N ${auth} -H 'accept: text/event-stream' '${url}/graphql?query=subscription%7BteamSummaryChanged%7BoverdueChats%20alarms%20unreadSupportChats%7D%7D'`,
+      `  TGDESK_DATA_DIR=${config.dataDir} tgdesk token create --role viewer --name wall    (more tokens; see docs/api.md)`,
       '',
       'Stop with Ctrl-C.',
       '',

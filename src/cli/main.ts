@@ -11,6 +11,7 @@ Usage:
   tgdesk start                run the daemon with real Telegram accounts (TGDESK_ACCOUNTS)
   tgdesk login ACCOUNT        log an account in (phone, code, two-step password, or QR)
   tgdesk migrate              apply database migrations and exit
+  tgdesk token COMMAND        API tokens: create, list, revoke (see tgdesk token help)
   tgdesk help                 this text
 
 Configuration comes from environment variables (see README.md), e.g. TGDESK_DATA_DIR, TGDESK_PORT.
@@ -23,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./start.ts')).runStartCommand,
   login: async () => (await import('./login-command.ts')).runLoginCommand,
   migrate: async () => (await import('./migrate.ts')).runMigrateCommand,
+  token: async () => (await import('./token.ts')).runTokenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,111 +1,388 @@
 /**
- * The API server: one port serves GraphQL over HTTP (GET, POST, and SSE for subscriptions),
- * graphql-ws over WebSocket on the same path, and the operational endpoints.
+ * The API server: one port serves GraphQL over HTTP (GET and POST per GraphQL-over-HTTP, and
+ * Server-Sent Events for subscriptions), graphql-ws over WebSocket on the same path, and the
+ * operational endpoints `/healthz`, `/readyz` and `/metrics`.
+ *
+ * Order of checks on a GraphQL request, cheapest first: body size (before reading it), token
+ * (before parsing), variables size, token count (while parsing), depth, cost, aliases and
+ * directives (before executing), role (before acting), page sizes (before reading).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { GraphQLError } from 'graphql';
-import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { getOperationAST, type ExecutionArgs, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { createGraphQLError, createSchema, createYoga, isAsyncIterable, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Daemon } from '../app/daemon.ts';
+import type { Principal } from '../app/tokens.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Logger } from '../shared/log.ts';
-import { resolvers, type ApiContext } from './resolvers.ts';
+import { bearerToken, connectionToken } from './auth.ts';
+import { DEFAULT_LIMITS, LIMIT_EXCEEDED, armorPlugins, type ApiLimits } from './limits.ts';
+import type { ApiContext } from './mappers.ts';
+import { ApiMetrics, Gauge, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
+import { createResolvers, type ResolverHooks } from './resolvers.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
+export const GRAPHQL_PATH = '/graphql';
 
 export interface ApiServerOptions {
   readonly daemon: Daemon;
   readonly logger: Logger;
   readonly host: string;
   readonly port: number;
+  /** Serve GraphiQL to browsers at /graphql (the demo). */
   readonly graphiql?: boolean;
+  readonly limits?: Partial<ApiLimits>;
 }
 
 export interface ApiServer {
   readonly url: string;
   readonly httpServer: Server;
+  readonly metrics: ApiMetrics;
   close(): Promise<void>;
 }
 
-/** Copies a DomainError's stable code into `extensions.code`; anything else stays masked by yoga. */
-function maskError(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof DomainError) {
-    return new GraphQLError(original.message, {
-      extensions: { code: original.code, ...original.details },
-    });
-  }
-  if (error instanceof GraphQLError && !error.originalError) return error;
-  return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-}
-
-export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 'graphiql'>): YogaServerInstance<object, ApiContext> {
-  const schema = createSchema<ApiContext>({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers });
-  return createYoga<object, ApiContext>({
-    schema,
-    graphqlEndpoint: '/graphql',
-    graphiql: options.graphiql ? { subscriptionsProtocol: 'WS', title: 'tgdesk' } : false,
-    landingPage: false,
-    context: () => ({ daemon: options.daemon }),
-    maskedErrors: {
-      maskError: (error, message) => {
-        const masked = maskError(error, message);
-        if ((masked as GraphQLError).extensions?.code === 'INTERNAL_SERVER_ERROR') options.logger.error('unexpected API error', { error });
-        return masked;
-      },
-    },
-    logging: false,
+/** The executable schema: schema.graphql with its resolvers. Resolvers for fields the schema lacks fail here. */
+export function buildApiSchema(hooks: ResolverHooks = {}): GraphQLSchema {
+  return createSchema<ApiContext>({
+    typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
+    resolvers: createResolvers(hooks) as never,
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error', requireResolversForResolveType: 'error' },
   });
 }
 
+/**
+ * Whether a value is a GraphQLError. Checked by its tag, not `instanceof`: a test runner may
+ * load graphql's ESM build for this file and its CommonJS build for yoga, two classes of one name.
+ */
+export function isGraphQLError(value: unknown): value is GraphQLError {
+  return Object.prototype.toString.call(value) === '[object GraphQLError]';
+}
+
+/**
+ * A DomainError's stable code goes into `extensions.code` with its details (e.g. retryAfter);
+ * GraphQL's own errors (syntax, validation, limits, coercion) keep theirs; anything else is
+ * unexpected: masked, and logged by the caller. New errors are made by yoga's own factory, so
+ * yoga recognises them whichever build of graphql it loaded.
+ */
+export function maskError(error: unknown, message: string): GraphQLError {
+  const gql = isGraphQLError(error) ? error : null;
+  const original = gql ? gql.originalError : error;
+  if (original instanceof DomainError) {
+    return createGraphQLError(gql?.message ?? original.message, {
+      nodes: gql?.nodes ?? null,
+      source: gql?.source ?? null,
+      positions: gql?.positions ?? null,
+      path: gql?.path ?? null,
+      extensions: { ...(gql?.extensions ?? {}), ...original.details, code: original.code },
+    });
+  }
+  if (gql && (original === undefined || original === null || isGraphQLError(original))) {
+    if (gql.extensions?.['code'] === LIMIT_EXCEEDED && gql.message.startsWith('Syntax Error: ')) {
+      // graphql-armor words every limit as a syntax error; it is not one.
+      return createGraphQLError(gql.message.slice('Syntax Error: '.length), { nodes: gql.nodes ?? null, extensions: gql.extensions });
+    }
+    return gql;
+  }
+  return createGraphQLError(message, { nodes: gql?.nodes ?? null, path: gql?.path ?? null, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+function errorBody(message: string, code: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+interface ApiParts {
+  readonly yoga: YogaServerInstance<{ principal?: Principal; transport?: 'http' | 'ws' }, ApiContext>;
+  readonly metrics: ApiMetrics;
+  readonly limits: ApiLimits;
+}
+
+/** The GraphQL handler (yoga) with auth, limits, error masking and metrics. */
+export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 'graphiql' | 'limits'>, metrics = new ApiMetrics()): ApiParts {
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const { daemon, logger } = options;
+  const principals = new WeakMap<Request, Principal>();
+  const schema = buildApiSchema({
+    subscription: (ctx) => {
+      const transport = ctx.transport === 'ws' ? 'ws' : 'sse';
+      return { onOpen: () => metrics.subscriptions.inc({ transport }), onClose: () => metrics.subscriptions.dec({ transport }) };
+    },
+  });
+
+  const authPlugin: Plugin = {
+    async onRequest({ request, endResponse, fetchAPI }) {
+      // The GraphiQL page is static and public; the requests it makes carry the token.
+      if (options.graphiql && shouldRenderGraphiQL(request)) return;
+      const token = bearerToken(request.headers.get('authorization'));
+      const principal = token ? await daemon.tokens.authenticate(token) : null;
+      if (principal) {
+        principals.set(request, principal);
+        return;
+      }
+      metrics.authFailures.inc({ transport: 'http' });
+      const message = token ? 'the API token is invalid or revoked' : 'an API token is required: send Authorization: Bearer <token> (tgdesk token create)';
+      endResponse(
+        new fetchAPI.Response(errorBody(message, 'UNAUTHENTICATED'), {
+          status: 401,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'www-authenticate': token ? 'Bearer realm="tgdesk", error="invalid_token"' : 'Bearer realm="tgdesk"',
+          },
+        }),
+      );
+    },
+  };
+
+  const variablesPlugin: Plugin = {
+    onParams({ params }) {
+      const size = params.variables ? Buffer.byteLength(JSON.stringify(params.variables)) : 0;
+      if (size > limits.maxVariablesBytes) {
+        throw createGraphQLError(`the variables are ${size} bytes; at most ${limits.maxVariablesBytes} are accepted`, {
+          extensions: { code: LIMIT_EXCEEDED, http: { status: 413 } },
+        });
+      }
+    },
+  };
+
+  const metricsPlugin: Plugin = {
+    onExecute({ args }) {
+      const op = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+      metrics.operations.inc({ type: op, transport: (args.contextValue as Partial<ApiContext>).transport ?? 'http' });
+    },
+    onSubscribe({ args }) {
+      metrics.operations.inc({ type: 'subscription', transport: (args.contextValue as Partial<ApiContext>).transport ?? 'http' });
+    },
+    onResultProcess({ result }) {
+      if (isAsyncIterable(result)) return;
+      for (const r of Array.isArray(result) ? result : [result]) {
+        for (const e of r.errors ?? []) metrics.errors.inc({ code: String((e as GraphQLError).extensions?.['code'] ?? 'UNKNOWN') });
+      }
+    },
+  };
+
+  const yoga = createYoga<{ principal?: Principal; transport?: 'http' | 'ws' }, ApiContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    graphiql: options.graphiql
+      ? (request) => {
+          // The demo prints a GraphiQL link with its token; GraphiQL then sends it as a header.
+          const token = new URL(request.url).searchParams.get('token');
+          return {
+            title: 'tgdesk',
+            subscriptionsProtocol: 'SSE',
+            defaultQuery: '{\n  teamSummary { overdueChats alarms unreadSupportChats mentionedOnDuty }\n  accounts { id syncState syncComplete }\n}\n',
+            ...(token ? { headers: JSON.stringify({ Authorization: `Bearer ${token}` }) } : {}),
+          };
+        }
+      : false,
+    landingPage: false,
+    batching: false,
+    logging: false,
+    plugins: [authPlugin, variablesPlugin, ...armorPlugins(limits), metricsPlugin],
+    context: (initial) => {
+      const principal = initial.principal ?? principals.get((initial as unknown as { request: Request }).request);
+      if (!principal) throw createGraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      return { daemon, principal, transport: initial.transport ?? 'http' };
+    },
+    maskedErrors: {
+      maskError: (error, message) => {
+        const masked = maskError(error, message);
+        if (masked.extensions?.['code'] === 'INTERNAL_SERVER_ERROR') logger.error('unexpected API error', { error });
+        return masked;
+      },
+    },
+  });
+  return { yoga, metrics, limits };
+}
+
+/** Metrics that describe the daemon rather than the API: read fresh at each scrape. */
+async function daemonMetrics(daemon: Daemon): Promise<Gauge[]> {
+  const syncState = new Gauge('tgdesk_account_sync_state', 'The sync state of each account: 1 for the current state, 0 for the others.');
+  const syncComplete = new Gauge('tgdesk_account_sync_complete', 'Whether every chat of the account is synced (1) or not (0).');
+  for (const a of await daemon.queries.accounts()) {
+    for (const state of ['starting', 'loading', 'reconciling', 'ready', 'loggedOut']) syncState.set({ account: a.id, state }, a.syncState === state ? 1 : 0);
+    syncComplete.set({ account: a.id }, a.syncComplete ? 1 : 0);
+  }
+  const s = daemon.queries.teamSummary();
+  const team = (name: string, help: string, v: number) => {
+    const g = new Gauge(name, help);
+    g.set({}, v);
+    return g;
+  };
+  const lastSeq = new Gauge('tgdesk_events_last_seq', 'Sequence number of the newest event published.');
+  lastSeq.set({}, daemon.bus.lastSeq);
+  return [
+    syncState,
+    syncComplete,
+    team('tgdesk_team_overdue_chats', 'Support chats waiting longer than their policy allows.', s.overdueChats),
+    team('tgdesk_team_alarms', 'Chats with an alarm raised.', s.alarms),
+    team('tgdesk_team_unread_support_chats', 'Support chats with unread messages in at least one account.', s.unreadSupportChats),
+    team('tgdesk_team_mentioned_on_duty_chats', 'Support chats with an unread mention of a team member on duty.', s.mentionedOnDuty),
+    lastSeq,
+  ];
+}
+
+async function readiness(daemon: Daemon): Promise<{ ready: boolean; store: string; accounts: { id: string; syncState: string; syncComplete: boolean }[] }> {
+  const accounts = await daemon.queries.accounts();
+  return { ready: true, store: 'ok', accounts: accounts.map((a) => ({ id: a.id, syncState: a.syncState, syncComplete: a.syncComplete })) };
+}
+
+const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+const WS_PING_MS = 30_000;
+
+type WsExtra = {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+  principal?: Principal;
+  subscriptions?: number;
+};
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const yoga = createApi(options);
+  const { daemon, logger } = options;
+  const { yoga, metrics, limits } = createApi(options);
+  const stopCounting = daemon.bus.subscribe((events) => {
+    for (const e of events) metrics.eventsPublished.inc({ type: e.type });
+  });
+
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = ROUTES.has(path) ? path : 'other';
+    res.once('close', () => {
+      metrics.httpRequests.inc({ route, method: req.method ?? 'OTHER', status: String(res.statusCode) });
+      if (!String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+        metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
+      }
+    });
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
     if (path === '/readyz') {
-      void readiness(options.daemon).then(
+      void readiness(daemon).then(
         (body) => res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
         () => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: false, store: 'unreachable' })),
       );
       return;
     }
+    if (path === '/metrics') {
+      void daemonMetrics(daemon).then(
+        (extra) => res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.render(extra)),
+        (error) => {
+          logger.warn('metrics could not read the daemon state', { error });
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.render());
+        },
+      );
+      return;
+    }
+    if (path !== GRAPHQL_PATH) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody(`nothing at ${path}; GraphQL is at ${GRAPHQL_PATH}`, 'NOT_FOUND'));
+      return;
+    }
+    if (req.method === 'POST') {
+      // Refused before a byte of the body is read: the length is known from the header, and
+      // node's parser never reads past it.
+      const length = req.headers['content-length'];
+      if (length === undefined) {
+        res.writeHead(411, { 'content-type': 'application/json', connection: 'close' }).end(errorBody('send the body with a Content-Length', 'BAD_REQUEST'));
+        return;
+      }
+      if (Number(length) > limits.maxBodyBytes) {
+        res
+          .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
+          .end(errorBody(`the request body is ${length} bytes; at most ${limits.maxBodyBytes} are accepted`, LIMIT_EXCEEDED));
+        return;
+      }
+    }
     void yoga.requestListener(req, res);
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
-  const wsCleanup = useServer(
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
+  const stripHttp = (errors: readonly GraphQLError[]) =>
+    errors.map((e) => {
+      const m = maskError(e, 'Unexpected error.');
+      const { http: _http, ...extensions } = m.extensions ?? {};
+      return createGraphQLError(m.message, { nodes: m.nodes ?? null, extensions });
+    });
+  const wsCleanup = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
-      execute: (args: { rootValue: { execute: (a: unknown) => unknown } }) => args.rootValue.execute(args),
-      subscribe: (args: { rootValue: { subscribe: (a: unknown) => unknown } }) => args.rootValue.subscribe(args),
-      onSubscribe: async (ctx: { extra: { request: IncomingMessage; socket: unknown } }, _id: string, params: { query: string; operationName?: string; variables?: Record<string, unknown> }) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
-        const args = {
-          schema,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        const token = connectionToken(ctx.connectionParams, ctx.extra.request.headers.authorization);
+        const principal = token ? await daemon.tokens.authenticate(token) : null;
+        if (!principal) {
+          metrics.authFailures.inc({ transport: 'ws' });
+          // graphql-ws closes with 4403 "Forbidden" on false; say why first, the reason is what clients log.
+          ctx.extra.socket.close(CloseCode.Forbidden, token ? 'Forbidden: the API token is invalid or revoked' : 'Forbidden: send connectionParams.authorization = "Bearer <token>"');
+          return false;
+        }
+        ctx.extra.principal = principal;
+        ctx.extra.subscriptions = 0;
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const extra = ctx.extra;
+        if ((extra.subscriptions ?? 0) >= limits.maxSubscriptionsPerConnection) {
+          return [createGraphQLError(`at most ${limits.maxSubscriptionsPerConnection} operations at once per connection`, { extensions: { code: LIMIT_EXCEEDED } })];
+        }
+        const size = payload.variables ? Buffer.byteLength(JSON.stringify(payload.variables)) : 0;
+        if (size > limits.maxVariablesBytes) {
+          return [createGraphQLError(`the variables are ${size} bytes; at most ${limits.maxVariablesBytes} are accepted`, { extensions: { code: LIMIT_EXCEEDED } })];
+        }
+        const enveloped = yoga.getEnveloped({ req: extra.request, socket: extra.socket, params: payload, principal: extra.principal, transport: 'ws' } as never);
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          const e = isGraphQLError(error) ? error : createGraphQLError(String((error as Error)?.message ?? error));
+          (e.extensions as Record<string, unknown>)['code'] ??= 'GRAPHQL_PARSE_FAILED';
+          return stripHttp([e]);
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length) return stripHttp(errors);
+        extra.subscriptions = (extra.subscriptions ?? 0) + 1;
+        const args: ExecutionArgs & { rootValue: unknown } = {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
         return args;
       },
-    } as Parameters<typeof useServer>[0],
+      execute: (args) => (args.rootValue as { execute: (a: unknown) => never }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => never }).subscribe(args),
+      onComplete: (ctx) => {
+        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
+      },
+    },
     wsServer,
   );
+
+  // A peer that vanished without a close frame would hold its subscriptions forever.
+  const alive = new WeakSet<WebSocket>();
+  wsServer.on('connection', (socket) => {
+    metrics.wsConnections.inc();
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+    socket.once('close', () => metrics.wsConnections.dec());
+  });
+  const pinger = setInterval(() => {
+    for (const socket of wsServer.clients) {
+      if (!alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      alive.delete(socket);
+      socket.ping();
+    }
+  }, WS_PING_MS);
+  pinger.unref();
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -116,20 +393,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     url: `http://${host}:${address.port}`,
     httpServer,
+    metrics,
     async close() {
+      clearInterval(pinger);
+      stopCounting();
       await wsCleanup.dispose();
       wsServer.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      metrics.close();
     },
-  };
-}
-
-async function readiness(daemon: Daemon): Promise<{ ready: boolean; store: string; accounts: { id: string; syncState: string; syncComplete: boolean }[] }> {
-  const accounts = await daemon.queries.accounts();
-  return {
-    ready: true,
-    store: 'ok',
-    accounts: accounts.map((a) => ({ id: a.id, syncState: a.syncState, syncComplete: a.syncComplete })),
   };
 }

@@ -1,0 +1,229 @@
+/**
+ * The API over real HTTP against a daemon on the simulator: GraphQL-over-HTTP behaviour, auth,
+ * errors and their codes, the queries of the contract, and the operational endpoints.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
+import { supportChat } from './helpers/api-fixtures.ts';
+
+let h: ApiHarness;
+
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+
+afterAll(async () => {
+  await h?.dispose();
+});
+
+const codes = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => (body.errors ?? []).map((e) => e.extensions?.['code']);
+
+describe('transport (GraphQL over HTTP)', () => {
+  it('answers a request without a token with 401, a WWW-Authenticate challenge and UNAUTHENTICATED', async () => {
+    const r = await h.gql('{ teamSummary { alarms } }', undefined, { token: null });
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toMatch(/^Bearer realm="tgdesk"/);
+    expect(codes(r.body)).toEqual(['UNAUTHENTICATED']);
+    const bad = await h.gql('{ teamSummary { alarms } }', undefined, { token: 'tgd_' + 'x'.repeat(32) });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toContain('invalid_token');
+    const notBearer = await fetch(h.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${h.tokens.viewer}` }, body: '{"query":"{__typename}"}' });
+    expect(notBearer.status).toBe(401);
+  });
+
+  it('serves queries over GET and POST, and refuses a mutation over GET with 405', async () => {
+    const get = await fetch(`${h.graphqlUrl}?query=${encodeURIComponent('{ teamSummary { alarms } }')}`, {
+      headers: { authorization: `Bearer ${h.tokens.viewer}`, accept: 'application/graphql-response+json' },
+    });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('content-type')).toContain('application/graphql-response+json');
+    expect(((await get.json()) as { data: { teamSummary: { alarms: number } } }).data.teamSummary.alarms).toBeTypeOf('number');
+    const mutation = await fetch(`${h.graphqlUrl}?query=${encodeURIComponent('mutation { clearAlarm(chatId: "1") }')}`, {
+      headers: { authorization: `Bearer ${h.tokens.manager}`, accept: 'application/graphql-response+json' },
+    });
+    expect(mutation.status).toBe(405);
+    expect(mutation.headers.get('allow')).toContain('POST');
+  });
+
+  it('answers malformed GraphQL with 400 and GRAPHQL_PARSE_FAILED, an unknown field with GRAPHQL_VALIDATION_FAILED', async () => {
+    const parse = await h.gql('{ chats { id ');
+    expect(parse.status).toBe(400);
+    expect(codes(parse.body)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    const invalid = await h.gql('{ chats { id nonsense } }');
+    expect(invalid.status).toBe(400);
+    expect(codes(invalid.body)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    const notJson = await fetch(h.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.viewer}` }, body: '{"query": ' });
+    expect(notJson.status).toBe(400);
+    const badVariable = await h.gql('query ($from: DateTime) { search(query: "502", from: $from) { newestAt } }', { from: 'yesterday' });
+    expect(badVariable.status).toBe(400);
+    expect(badVariable.body.errors?.[0]?.message).toContain('ISO 8601');
+  });
+
+  it('gives unknown ids NOT_FOUND and bad ids BAD_USER_INPUT, with the reason', async () => {
+    const chat = await h.gql('{ chat(id: "-100999") { id } }');
+    expect(codes(chat.body)).toEqual(['NOT_FOUND']);
+    expect(chat.body.errors?.[0]?.message).toContain('-100999');
+    const account = await h.gql('{ dialogs(accountId: "nobody") { totalCount } }');
+    expect(codes(account.body)).toEqual(['NOT_FOUND']);
+    const cursor = await h.gql(`{ dialogs(accountId: "${supportChat(h).accountId}", after: "garbage") { totalCount } }`);
+    expect(codes(cursor.body)).toEqual(['BAD_USER_INPUT']);
+    const message = await h.gql(`{ messages(chatId: "${supportChat(h).chatId}", before: "abc") { hasOlder } }`);
+    expect(codes(message.body)).toEqual(['BAD_USER_INPUT']);
+    const missing = await h.gql(`{ messages(chatId: "${supportChat(h).chatId}", before: "999999999") { hasOlder } }`);
+    expect(codes(missing.body)).toEqual(['NOT_FOUND']);
+    const mutation = await h.gql('mutation { raiseAlarm(chatId: "-100999", reason: "x") { reason } }');
+    expect(codes(mutation.body)).toEqual(['NOT_FOUND']);
+    expect(mutation.body.data).toBeNull();
+  });
+
+  it('stops accepting a revoked token', async () => {
+    const { token } = await h.sim.daemon.tokens.create({ name: 'short-lived', role: 'viewer' });
+    expect((await h.gql('{ me { name role } }', undefined, { token })).body.data).toEqual({ me: { name: 'short-lived', role: 'VIEWER' } });
+    await h.sim.daemon.tokens.revoke('short-lived');
+    expect((await h.gql('{ me { name } }', undefined, { token })).status).toBe(401);
+  });
+});
+
+describe('queries', () => {
+  it('lists accounts with their sync state', async () => {
+    const r = await h.gql<{ accounts: { id: string; syncComplete: boolean; syncState: string; user: { id: string; name: string } }[] }>(
+      '{ accounts { id authState syncState syncComplete user { id name username } } }',
+    );
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data!.accounts.map((a) => a.id).sort()).toEqual(h.sim.demo.accounts.map((a) => a.accountId).sort());
+    for (const a of r.body.data!.accounts) {
+      expect(a.syncComplete).toBe(true);
+      expect(a.syncState).toBe('ready');
+      expect(a.user.name).not.toBe('');
+    }
+  });
+
+  it('pages a dialog list to the end with nothing missed or repeated, with counts across pages', async () => {
+    const accountId = supportChat(h).accountId;
+    const seen: string[] = [];
+    let after: string | null = null;
+    let total = -1;
+    for (let page = 0; page < 50; page++) {
+      const r: Awaited<ReturnType<typeof h.gql<{ dialogs: { totalCount: number; unreadChatCount: number; edges: { cursor: string; node: { id: string; chat: { id: string } } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>>> =
+        await h.gql(
+          `query ($a: ID!, $after: String) { dialogs(accountId: $a, first: 7, after: $after) {
+            totalCount unreadChatCount
+            edges { cursor node { id chat { id } } }
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
+          { a: accountId, after },
+        );
+      expect(r.body.errors).toBeUndefined();
+      const d = r.body.data!.dialogs;
+      total = d.totalCount;
+      seen.push(...d.edges.map((e) => e.node.chat.id));
+      if (!d.pageInfo.hasNextPage) break;
+      after = d.pageInfo.endCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(total);
+    expect(total).toBe(h.sim.daemon.model.accountChats.get(accountId)!.size);
+  });
+
+  it('returns everything a dialog row shows, filtered and ordered as asked', async () => {
+    const accountId = supportChat(h).accountId;
+    const r = await h.gql<{ dialogs: { totalCount: number; unreadChatCount: number; nodes: Record<string, unknown>[] } }>(
+      `query ($a: ID!) { dialogs(accountId: $a, filter: { kind: [SUPPORT] }, order: URGENCY, first: 500) {
+        totalCount unreadChatCount
+        nodes { id accountId chat { id title kind clientName } unreadCount unreadMentionCount hasUnreadMention isMarkedAsUnread isUnread
+          isMuted isPinned isStarred waitingSince deadline isOverdue overdueSince
+          alarm { raisedBy { id name } raisedAt reason } acknowledged { by { id name } at } openTaskCount
+          lastMessage { id sender { id name isTeam } date text } } } }`,
+      { a: accountId },
+    );
+    expect(r.body.errors).toBeUndefined();
+    const nodes = r.body.data!.dialogs.nodes as { chat: { kind: string }; isOverdue: boolean; isUnread: boolean; waitingSince: string | null; lastMessage: { text: string } | null }[];
+    expect(nodes.length).toBeGreaterThan(3);
+    expect(nodes.every((n) => n.chat.kind === 'SUPPORT')).toBe(true);
+    expect(r.body.data!.dialogs.unreadChatCount).toBe(nodes.filter((n) => n.isUnread).length);
+    // URGENCY: overdue rows come before rows that are not (no alarms in the fresh company).
+    const firstCalm = nodes.findIndex((n) => !n.isOverdue);
+    expect(nodes.slice(firstCalm).some((n) => n.isOverdue)).toBe(false);
+    expect(nodes.some((n) => n.isOverdue && n.waitingSince)).toBe(true);
+
+    const overdue = await h.gql<{ dialogs: { totalCount: number; nodes: { isOverdue: boolean }[] } }>(
+      `query ($a: ID!) { dialogs(accountId: $a, filter: { overdue: true }) { totalCount nodes { isOverdue } } }`,
+      { a: accountId },
+    );
+    expect(overdue.body.data!.dialogs.totalCount).toBe(nodes.filter((n) => n.isOverdue).length);
+  });
+
+  it('returns history as sender blocks, oldest first', async () => {
+    const chat = supportChat(h);
+    const r = await h.gql<{ messages: { hasOlder: boolean; blocks: { sender: { id: string; isTeam: boolean }; isService: boolean; messages: { id: string; date: string; sender: { id: string } }[] }[] } }>(
+      `query ($c: ID!) { messages(chatId: $c, first: 30) { hasOlder blocks { sender { id name isTeam } isService firstAt lastAt messages { id date text sender { id } } } } }`,
+      { c: chat.chatId },
+    );
+    expect(r.body.errors).toBeUndefined();
+    const blocks = r.body.data!.messages.blocks;
+    expect(blocks.length).toBeGreaterThan(0);
+    const all = blocks.flatMap((b) => b.messages);
+    expect(all.length).toBeLessThanOrEqual(30);
+    for (let i = 1; i < all.length; i++) expect(Date.parse(all[i]!.date)).toBeGreaterThanOrEqual(Date.parse(all[i - 1]!.date));
+    for (const b of blocks) for (const m of b.messages) expect(m.sender.id).toBe(b.sender.id);
+    for (let i = 1; i < blocks.length; i++) {
+      const prev = blocks[i - 1]!;
+      // Adjacent blocks of one sender exist only across a service message or a long pause.
+      if (prev.sender.id === blocks[i]!.sender.id && !prev.isService && !blocks[i]!.isService) {
+        expect(Date.parse(blocks[i]!.messages[0]!.date) - Date.parse(prev.messages.at(-1)!.date)).toBeGreaterThan(10 * 60_000);
+      }
+    }
+    expect(blocks.some((b) => b.sender.isTeam) && blocks.some((b) => !b.sender.isTeam)).toBe(true);
+  });
+
+  it('serves the team summary, members, policies, the token itself and its preferences', async () => {
+    const r = await h.gql<{
+      teamSummary: Record<string, number>;
+      teamMembers: { id: string; role: string; onDuty: boolean }[];
+      policies: { id: string; thresholdSeconds: number }[];
+      me: { role: string; member: { id: string } | null };
+      preferences: { memberId: string; sendTyping: boolean; linkPreviews: boolean };
+    }>('{ teamSummary { overdueChats alarms unreadSupportChats mentionedOnDuty } teamMembers { id name role source onDuty } policies { id name thresholdSeconds } me { tokenId name role member { id name } } preferences { memberId sendTyping linkPreviews } }');
+    expect(r.body.errors).toBeUndefined();
+    const d = r.body.data!;
+    expect(d.teamSummary).toEqual(h.sim.daemon.queries.teamSummary());
+    expect(d.teamMembers.length).toBe(h.sim.demo.company.team.length);
+    expect(d.teamMembers.some((m) => m.role === 'MANAGER')).toBe(true);
+    expect(d.policies.find((p) => p.id === 'default')?.thresholdSeconds).toBe(900);
+    expect(d.me).toMatchObject({ role: 'MANAGER', member: { id: String(h.members.manager) } });
+    expect(d.preferences).toEqual({ memberId: String(h.members.manager), sendTyping: true, linkPreviews: true });
+  });
+});
+
+describe('operations endpoints', () => {
+  it('answers /healthz and /readyz without a token', async () => {
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { ready: boolean; accounts: { syncComplete: boolean }[] };
+    expect(body.ready).toBe(true);
+    expect(body.accounts.every((a) => a.syncComplete)).toBe(true);
+  });
+
+  it('serves Prometheus metrics: process, per-account sync state, events published, requests', async () => {
+    await h.gql('{ teamSummary { alarms } }');
+    const res = await fetch(`${h.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await res.text();
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'tgdesk_events_published_total', 'tgdesk_http_requests_total', 'tgdesk_http_request_duration_seconds_bucket']) {
+      expect(text).toContain(`\n${name}`);
+    }
+    const account = h.sim.demo.accounts[0]!.accountId;
+    expect(text).toContain(`tgdesk_account_sync_state{account="${account}",state="ready"} 1`);
+    expect(text).toMatch(/tgdesk_http_requests_total\{route="\/graphql",method="POST",status="200"\} \d+/);
+    // Every sample line is NAME{labels} VALUE, and every metric has HELP and TYPE.
+    for (const line of text.trim().split('\n')) {
+      if (line.startsWith('#')) expect(line).toMatch(/^# (HELP|TYPE) [a-z_:][a-z0-9_:]* .+/);
+      else expect(line).toMatch(/^[a-z_:][a-z0-9_:]*(\{[^}]*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/);
+    }
+  });
+
+  it('answers unknown paths with 404', async () => {
+    expect((await fetch(`${h.url}/nothing`)).status).toBe(404);
+  });
+});
