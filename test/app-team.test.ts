@@ -78,6 +78,11 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
     sim.demo.world.setMarkedAsUnread(account0, chatA.chatId, true);
     sim.demo.world.setScopeNotificationSettings(account0, 'group', { ...sim.demo.world.scopeNotificationSettings(account0, 'group'), mute_for: 3600 });
     sim.demo.world.setChatPinned(account0, chatA.chatId, true);
+    // Membership and a rename: the chat's members, kind and client name may follow.
+    const newcomer = sim.demo.world.addUser({ firstName: 'Олег', lastName: 'Новиков', username: 'onovikov' }).id;
+    sim.demo.world.addMember(chatA.chatId, newcomer, { inviterId: chatA.clients[0]!.userId });
+    sim.demo.world.removeMember(chatA.chatId, newcomer, { byUserId: chatA.clients[0]!.userId });
+    sim.demo.world.renameChat(chatA.chatId, chatA.clients[0]!.userId, 'Support: Orchard Foods (prod)');
 
     // Every action.
     const me = { label: 'alice (admin)', memberUserId: account0 };
@@ -105,7 +110,7 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
 
     const published = sim.events.slice(from);
     expect(new Set(published.map((e) => e.type))).toEqual(
-      new Set(['dialogChanged', 'teamSummaryChanged', 'messageAdded', 'messageEdited', 'messagesDeleted', 'overdueChanged', 'alarmRaised', 'alarmCleared', 'acknowledged', 'starred', 'chatKindChanged']),
+      new Set(['dialogChanged', 'teamSummaryChanged', 'messageAdded', 'messageEdited', 'messagesDeleted', 'overdueChanged', 'alarmRaised', 'alarmCleared', 'acknowledged', 'starred', 'chatKindChanged', 'chatTitleChanged']),
     );
     const applied = applyDomainEvents({ ...before, seq: published[0]!.seq - 1 }, published);
     const fresh = await readClientStateFromStore(sim.store.db, { ...team, supportChatIds: [], otherChatIds: [], supportTitlePattern: null }, now);
@@ -183,6 +188,25 @@ describe('actions', () => {
     expect(sim.events.slice(eventsBefore).filter((e) => e.type === 'dialogChanged' && e.dialog.chatKey === victim)).toEqual([]);
     const [audit] = await listAudit(sim.store.db, { limit: 1 });
     expect(audit).toMatchObject({ action: 'pinChat', chatKey: victim, outcome: 'error', errorCode: 'PIN_LIMIT' });
+  }, 30_000);
+
+  it('a long flood wait comes back as FLOOD_WAIT with retryAfter, and nothing is applied', async () => {
+    const sim = await start();
+    await settle(sim);
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const account0 = memberOf(sim, 0);
+    const chat = clientChat(sim, 0);
+    sim.demo.world.failures.tooManyRequests({ method: 'setChatNotificationSettings', retryAfter: 3600, accountUserId: account0 });
+    const n = sim.events.length;
+    const error = await sim.daemon.actions.muteChat({ label: 'alice', memberUserId: account0 }, acc0, chat.chatKey, true).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('FLOOD_WAIT');
+    expect((error as DomainError).details.retryAfter).toBe(3600);
+    await settle(sim);
+    expect(sim.daemon.queries.dialog(acc0, chat.chatKey, null)?.isMuted).toBe(false);
+    expect(sim.events.slice(n)).toEqual([]);
+    const [audit] = await listAudit(sim.store.db, { limit: 1 });
+    expect(audit).toMatchObject({ action: 'muteChat', outcome: 'error', errorCode: 'FLOOD_WAIT' });
   }, 30_000);
 
   it('mute copies the whole notification settings and changes only the mute', async () => {

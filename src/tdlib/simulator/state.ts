@@ -880,6 +880,21 @@ export class SimState implements ViewSource {
     if (this.listens(userId)) this.emit(userId, { _: 'updateChatPosition', chat_id: chatIdFor(chat, userId), position: chatPosition(this, chat, userId) }, chat);
   }
 
+  /** A member renames a group: every member's client gets updateChatTitle and a service message. */
+  renameChat(ref: SimChatRef, byUserId: number, title: string, options: { date?: number } = {}): void {
+    const chat = this.resolveChat(ref);
+    if (chat.kind === 'private') throw tdError(400, 'Can\'t change private chat title');
+    chat.title = title;
+    for (const memberId of chat.members.keys()) {
+      if (this.listens(memberId)) this.emit(memberId, { _: 'updateChatTitle', chat_id: chatIdFor(chat, memberId), title }, chat);
+    }
+    this.postMessage(chat, byUserId, { kind: 'service', text: '', entities: [], content: { _: 'messageChatChangeTitle', title } }, {
+      date: options.date ?? this.now(),
+      replyTo: null,
+      linkPreviewDisabled: false,
+    });
+  }
+
   setPinnedChatLimit(userId: number, limit: number): void {
     this.requireUser(userId).pinnedChatLimit = limit;
   }
