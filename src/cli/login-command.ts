@@ -4,9 +4,8 @@
  */
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { createLogger } from '../shared/log.ts';
-import { createTelegramAccount } from '../tdlib/account.ts';
-import { createTdlTransportFactory } from '../tdlib/tdl-transport.ts';
 import { checkLoginAccount, runLogin } from './login.ts';
+import { realAccountFactory } from './real-accounts.ts';
 
 export async function runLoginCommand(args: string[]): Promise<number> {
   const config = loadConfig({ mode: 'tool' });
@@ -23,14 +22,7 @@ export async function runLoginCommand(args: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger({ level: config.logLevel === 'debug' ? 'debug' : 'warn', pretty: true });
-  const transports = createTdlTransportFactory({
-    apiId: config.apiId!,
-    apiHash: config.apiHash!.reveal(),
-    dataDir: config.dataDir,
-    databaseEncryptionKey: config.databaseEncryptionKey?.reveal(),
-    logger: logger.child('tdlib'),
-  });
-  const account = createTelegramAccount({ accountId: check.accountId, transport: transports(check.accountId), logger: logger.child('login') });
+  const account = realAccountFactory(config, logger)(check.accountId, 'login');
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   try {
