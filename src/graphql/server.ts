@@ -254,7 +254,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const route = ROUTES.has(path) ? path : 'other';
     res.once('close', () => {
       metrics.httpRequests.inc({ route, method: req.method ?? 'OTHER', status: String(res.statusCode) });
-      if (!String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+      // A stream lasts as long as the subscriber stays: its length is not a latency.
+      if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
         metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
       }
     });

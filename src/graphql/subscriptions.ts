@@ -123,6 +123,9 @@ function starsOf(ctx: ApiContext, principal: Principal): ReadonlySet<string> {
   return principal.memberUserId === null ? new Set() : (ctx.daemon.model.stars.get(principal.memberUserId) ?? new Set());
 }
 
+/** Events that change a chat's row in every account without a dialogChanged of their own (domain/events.ts). */
+const TEAM_WIDE: ReadonlySet<DomainEvent['type']> = new Set(['alarmRaised', 'alarmCleared', 'acknowledged', 'chatKindChanged', 'chatTitleChanged', 'overdueChanged']);
+
 /**
  * `dialogChanged(accountId, filter)`: rows that pass the filter after a change, and a row that
  * stops passing once. It keeps the set of passing rows, so the counts it sends are exact without
@@ -157,10 +160,12 @@ export function dialogChangeStream(ctx: ApiContext, accountId: string, filter: D
         let out: DialogChangeParent | null = null;
         if (e.type === 'dialogChanged' && e.accountId === accountId) out = change(e.seq, e.at, e.dialog.chatKey, withStar(e.dialog, starsOf(ctx, ctx.principal)));
         else if (e.type === 'dialogRemoved' && e.accountId === accountId) out = change(e.seq, e.at, e.chatKey, null);
-        else if (e.type === 'starred' && member !== null && e.memberUserId === member) {
-          // A star changes this member's rows only; no dialogChanged follows it.
-          const row = ctx.daemon.queries.dialog(accountId, e.chatKey, member);
-          if (row) out = change(e.seq, e.at, e.chatKey, row);
+        else if (TEAM_WIDE.has(e.type) || (e.type === 'starred' && member !== null && e.memberUserId === member)) {
+          // Team-wide fields (alarm, wait, kind, title, acknowledgement) and this member's stars
+          // come as events of their own, not as dialogChanged: the row is read as it is now.
+          const chatKey = (e as { chatKey: string }).chatKey;
+          const row = ctx.daemon.queries.dialog(accountId, chatKey, member);
+          if (row) out = change(e.seq, e.at, chatKey, row);
         }
         if (out) yield out;
       }

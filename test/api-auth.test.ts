@@ -1,0 +1,134 @@
+/**
+ * Every role against every mutation, over HTTP: a role that is not allowed gets FORBIDDEN and
+ * changes nothing; an allowed role gets through (its outcome is the action's own).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiRole } from '../src/app/tokens.ts';
+import { MUTATION_ROLES } from '../src/graphql/auth.ts';
+import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
+import { supportChat } from './helpers/api-fixtures.ts';
+
+let h: ApiHarness;
+
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+
+afterAll(async () => {
+  await h?.dispose();
+});
+
+const ROLES: readonly ApiRole[] = ['viewer', 'admin', 'manager', 'integration'];
+
+interface Case {
+  readonly query: string;
+  readonly variables: () => Record<string, unknown>;
+  /** Puts things back after an allowed call, so the next role starts from the same state. */
+  readonly undo?: string;
+  /** The undo acts for the caller's own team member (stars, preferences). */
+  readonly undoAsCaller?: boolean;
+}
+
+const chat = () => supportChat(h, 0);
+const v = () => ({ a: chat().accountId, c: chat().chatId });
+
+const CASES: Record<keyof typeof MUTATION_ROLES, Case> = {
+  pinChat: { query: 'mutation ($a: ID!, $c: ID!) { pinChat(accountId: $a, chatId: $c) { isPinned } }', variables: v, undo: 'mutation ($a: ID!, $c: ID!) { pinChat(accountId: $a, chatId: $c, pinned: false) { isPinned } }' },
+  muteChat: {
+    query: 'mutation ($a: ID!, $c: ID!) { muteChat(accountId: $a, chatId: $c, forSeconds: 3600) { isMuted } }',
+    variables: v,
+    undo: 'mutation ($a: ID!, $c: ID!) { muteChat(accountId: $a, chatId: $c, muted: false) { isMuted } }',
+  },
+  readAll: { query: 'mutation ($a: ID!) { readAll(accountId: $a, kind: TEAM) { chatsRead failed } }', variables: () => ({ a: chat().accountId }) },
+  raiseAlarm: { query: 'mutation ($c: ID!) { raiseAlarm(chatId: $c, reason: "roles") { reason raisedAt } }', variables: () => ({ c: chat().chatId }), undo: 'mutation ($c: ID!) { clearAlarm(chatId: $c) }' },
+  clearAlarm: { query: 'mutation ($c: ID!) { clearAlarm(chatId: $c) }', variables: () => ({ c: chat().chatId }) },
+  acknowledge: { query: 'mutation ($c: ID!) { acknowledge(chatId: $c) { by { id } at } }', variables: () => ({ c: chat().chatId }) },
+  starChat: { query: 'mutation ($c: ID!) { starChat(chatId: $c) }', variables: () => ({ c: chat().chatId }), undo: 'mutation ($c: ID!) { starChat(chatId: $c, starred: false) }', undoAsCaller: true },
+  setChatKind: { query: 'mutation ($c: ID!) { setChatKind(chatId: $c, kind: SUPPORT) { kind } }', variables: () => ({ c: chat().chatId }), undo: 'mutation ($c: ID!) { setChatKind(chatId: $c, kind: null) { kind } }' },
+  setChatPolicy: { query: 'mutation ($c: ID!) { setChatPolicy(chatId: $c, policyId: null) { policy { id } } }', variables: () => ({ c: chat().chatId }) },
+  putPolicy: { query: 'mutation { putPolicy(input: { id: "night", name: "Night", thresholdSeconds: 1800 }) { id thresholdSeconds } }', variables: () => ({}) },
+  setPreferences: { query: 'mutation { setPreferences(sendTyping: false) { sendTyping linkPreviews } }', variables: () => ({}), undo: 'mutation { setPreferences(sendTyping: true) { sendTyping } }', undoAsCaller: true },
+};
+
+describe('roles × mutations', () => {
+  it('has a case for every mutation of the schema', async () => {
+    const r = await h.gql<{ __schema: { mutationType: { fields: { name: string }[] } } }>('{ __schema { mutationType { fields { name } } } }');
+    expect(r.body.data!.__schema.mutationType.fields.map((f) => f.name).sort()).toEqual(Object.keys(CASES).sort());
+    expect(Object.keys(MUTATION_ROLES).sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  for (const [name, c] of Object.entries(CASES) as [keyof typeof MUTATION_ROLES, Case][]) {
+    for (const role of ROLES) {
+      const allowed = MUTATION_ROLES[name].includes(role);
+      it(`${name} as ${role}: ${allowed ? 'allowed' : 'FORBIDDEN'}`, async () => {
+        const auditBefore = await h.sim.daemon.audit.list({ limit: 1 });
+        const r = await h.gql(c.query, c.variables(), { token: h.tokens[role] });
+        expect(r.status).toBe(200);
+        const codes = (r.body.errors ?? []).map((e) => e.extensions?.['code']);
+        if (allowed) {
+          expect(codes).not.toContain('FORBIDDEN');
+          expect(r.body.errors).toBeUndefined();
+          if (c.undo) expect((await h.gql(c.undo, c.variables(), { token: h.tokens[c.undoAsCaller ? role : 'manager'] })).body.errors).toBeUndefined();
+        } else {
+          expect(codes).toEqual(['FORBIDDEN']);
+          expect(r.body.errors![0]!.message).toContain(role);
+          expect(r.body.data).toBeNull();
+          // Refused before acting: not even an audit entry.
+          expect(await h.sim.daemon.audit.list({ limit: 1 })).toEqual(auditBefore);
+        }
+      });
+    }
+  }
+});
+
+describe('reads and members', () => {
+  it('lets every role read, and only admins and managers read the audit log, which names the token', async () => {
+    for (const role of ROLES) {
+      const r = await h.gql('{ teamSummary { alarms } accounts { id } }', undefined, { token: h.tokens[role] });
+      expect(r.body.errors).toBeUndefined();
+      const audit = await h.gql<{ auditLog: { actor: string; action: string; outcome: string }[] }>('{ auditLog(first: 200) { id at actor action accountId chatId details outcome errorCode } }', undefined, {
+        token: h.tokens[role],
+      });
+      if (role === 'admin' || role === 'manager') {
+        expect(audit.body.errors).toBeUndefined();
+        expect(audit.body.data!.auditLog.some((e) => e.actor === 'token:test-admin' && e.action === 'raiseAlarm' && e.outcome === 'OK')).toBe(true);
+      } else expect(audit.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    }
+  });
+
+  it('needs a token tied to a team member for stars, acknowledgements and preferences', async () => {
+    const { token } = await h.sim.daemon.tokens.create({ name: 'memberless-admin', role: 'admin' });
+    for (const q of [`mutation { starChat(chatId: "${chat().chatId}") }`, `mutation { acknowledge(chatId: "${chat().chatId}") { at } }`, 'mutation { setPreferences(linkPreviews: false) { linkPreviews } }']) {
+      const r = await h.gql(q, undefined, { token });
+      expect(r.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+      expect(r.body.errors?.[0]?.message).toContain('team member');
+    }
+  });
+
+  it('stores preferences per member and returns them', async () => {
+    const set = await h.gql('mutation { setPreferences(linkPreviews: false) { memberId sendTyping linkPreviews } }', undefined, { token: h.tokens.admin });
+    expect(set.body.data).toEqual({ setPreferences: { memberId: String(h.members.admin), sendTyping: true, linkPreviews: false } });
+    expect((await h.gql('{ preferences { linkPreviews } }', undefined, { token: h.tokens.admin })).body.data).toEqual({ preferences: { linkPreviews: false } });
+    expect((await h.gql('{ preferences { linkPreviews } }', undefined, { token: h.tokens.manager })).body.data).toEqual({ preferences: { linkPreviews: true } });
+    expect((await h.gql('{ preferences { linkPreviews } }', undefined, { token: h.tokens.viewer })).body.data).toEqual({ preferences: null });
+    expect(await h.sim.daemon.preferences.get(h.members.admin)).toMatchObject({ sendTyping: true, linkPreviews: false });
+  });
+
+  it('gives Telegram refusals their codes: PIN_LIMIT past the pin limit', async () => {
+    const accountId = chat().accountId;
+    const r = await h.gql<{ dialogs: { nodes: { chat: { id: string }; isPinned: boolean }[] } }>(`{ dialogs(accountId: "${accountId}", first: 500) { nodes { chat { id } isPinned } } }`);
+    const unpinned = r.body.data!.dialogs.nodes.filter((n) => !n.isPinned).map((n) => n.chat.id);
+    const pinned: string[] = [];
+    let refusal: { message: string; extensions?: Record<string, unknown> } | undefined;
+    for (const c of unpinned.slice(0, 12)) {
+      const p = await h.gql(`mutation { pinChat(accountId: "${accountId}", chatId: "${c}") { isPinned } }`);
+      if (p.body.errors) {
+        refusal = p.body.errors[0];
+        break;
+      }
+      pinned.push(c);
+    }
+    for (const c of pinned) await h.gql(`mutation { pinChat(accountId: "${accountId}", chatId: "${c}", pinned: false) { isPinned } }`);
+    expect(refusal?.extensions?.['code']).toBe('PIN_LIMIT');
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Abusive requests get a clear error, fast, and the daemon stays responsive: depth, cost,
+ * aliases, directives, tokens, page sizes, body and variables sizes, over HTTP and graphql-ws.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../src/graphql/limits.ts';
+import { startApiHarness, type ApiHarness, type GqlResponse } from './helpers/api-harness.ts';
+import { wsClient } from './helpers/api-clients.ts';
+import { supportChat } from './helpers/api-fixtures.ts';
+
+let h: ApiHarness;
+
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+
+afterAll(async () => {
+  await h?.dispose();
+});
+
+/** Runs a request and checks it was refused with `code`, within `ms`. */
+async function refused(run: () => Promise<GqlResponse>, code: string, message: RegExp, ms = 1_000): Promise<GqlResponse> {
+  const t0 = performance.now();
+  const r = await run();
+  const took = performance.now() - t0;
+  expect(r.body.errors?.[0]?.extensions?.['code']).toBe(code);
+  expect(r.body.errors?.[0]?.message).toMatch(message);
+  expect(took).toBeLessThan(ms);
+  return r;
+}
+
+describe('query limits', () => {
+  // The schema has no cycles, so no query nests deeper than 8; the default limit (10) is a
+  // guard for the schema's future. A server with a lower limit shows it at work.
+  it('refuses a query over the depth limit with LIMIT_EXCEEDED', async () => {
+    const h2 = await startApiHarness({ limits: { maxDepth: 4 } });
+    try {
+      await refused(() => h2.gql('{ dialogs(accountId: "x") { edges { node { chat { alarm { reason } } } } } }'), 'LIMIT_EXCEEDED', /depth limit of 4 exceeded/);
+      expect((await h2.gql('{ dialogs(accountId: "x") { edges { node { id } } } }')).body.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    } finally {
+      await h2.dispose();
+    }
+  });
+
+  it('refuses a query over the cost limit: two full pages of 500 rows', async () => {
+    const row = 'id chat { id title kind clientName } unreadCount hasUnreadMention isMuted isPinned isStarred waitingSince isOverdue overdueSince alarm { reason raisedAt raisedBy { id name } } lastMessage { id text date sender { id name isTeam } }';
+    const a = supportChat(h).accountId;
+    const one = await h.gql(`{ dialogs(accountId: "${a}", first: 500) { totalCount nodes { ${row} } } }`);
+    expect(one.body.errors).toBeUndefined();
+    await refused(
+      () => h.gql(`{ a: dialogs(accountId: "${a}", first: 500) { nodes { ${row} } } b: dialogs(accountId: "${a}", first: 500, order: URGENCY) { nodes { ${row} } } }`),
+      'LIMIT_EXCEEDED',
+      /Cost limit of \d+ exceeded/,
+    );
+  });
+
+  it('refuses too many aliases, directives and tokens', async () => {
+    const aliases = Array.from({ length: DEFAULT_LIMITS.maxAliases + 1 }, (_, i) => `a${i}: teamSummary { alarms }`).join(' ');
+    await refused(() => h.gql(`{ ${aliases} }`), 'LIMIT_EXCEEDED', /Aliases limit of 15 exceeded/);
+    const directives = Array.from({ length: DEFAULT_LIMITS.maxDirectives + 1 }, () => '... on TeamSummary @include(if: true) { alarms }').join(' ');
+    await refused(() => h.gql(`{ teamSummary { ${directives} } }`), 'LIMIT_EXCEEDED', /Directives limit of 20 exceeded/);
+    const fields = Array.from({ length: 2100 }, () => 'alarms').join(' ');
+    await refused(() => h.gql(`{ teamSummary { ${fields} } }`), 'LIMIT_EXCEEDED', /Token limit of 2000 exceeded/);
+  });
+
+  it('refuses page sizes over the caps with BAD_USER_INPUT', async () => {
+    const chat = supportChat(h);
+    await refused(() => h.gql(`{ dialogs(accountId: "${chat.accountId}", first: 501) { totalCount } }`), 'BAD_USER_INPUT', /between 1 and 500/);
+    await refused(() => h.gql(`{ dialogs(accountId: "${chat.accountId}", first: 0) { totalCount } }`), 'BAD_USER_INPUT', /between 1 and 500/);
+    await refused(() => h.gql(`{ messages(chatId: "${chat.chatId}", first: 201) { hasOlder } }`), 'BAD_USER_INPUT', /between 1 and 200/);
+    await refused(() => h.gql('{ search(query: "502", first: 201) { newestAt } }'), 'BAD_USER_INPUT', /between 1 and 200/);
+    await refused(() => h.gql('{ auditLog(first: 201) { id } }'), 'BAD_USER_INPUT', /between 1 and 200/);
+  });
+});
+
+describe('request limits', () => {
+  it('refuses a body over the size limit with 413 before reading it', async () => {
+    const padding = ' '.repeat(DEFAULT_LIMITS.maxBodyBytes);
+    const t0 = performance.now();
+    const res = await fetch(h.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.viewer}` },
+      body: JSON.stringify({ query: `{ teamSummary { alarms } }${padding}` }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('LIMIT_EXCEEDED');
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('refuses a body without a length (chunked) with 411', async () => {
+    const res = await fetch(h.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.viewer}` },
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('{"query":"{ teamSummary { alarms } }"}'));
+          c.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(411);
+  });
+
+  it('refuses variables over the size limit, over HTTP and graphql-ws', async () => {
+    const big = { q: 'x'.repeat(DEFAULT_LIMITS.maxVariablesBytes + 10) };
+    const r = await refused(() => h.gql('query ($q: String!) { search(query: $q) { newestAt } }', big), 'LIMIT_EXCEEDED', /variables are \d+ bytes/);
+    expect(r.status).toBe(413);
+    const ws = wsClient(h.wsUrl, h.tokens.viewer);
+    try {
+      const s = ws.subscribe('query ($q: String!) { search(query: $q) { newestAt } }', big);
+      await s.inbox.waitFor(() => true, 2000).catch(() => undefined);
+      expect(JSON.stringify(s.inbox.error)).toContain('LIMIT_EXCEEDED');
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('refuses an over-long search query and never reads user input as query syntax', async () => {
+    await refused(() => h.gql('query ($q: String!) { search(query: $q) { newestAt } }', { q: 'a'.repeat(600) }), 'BAD_USER_INPUT', /1 to 512/);
+    for (const q of ['"502" OR *', 'NEAR(a b)', 'a AND NOT b', "'; DROP TABLE messages; --", '(((', '^*:%_\\']) {
+      const r = await h.gql('query ($q: String!) { search(query: $q) { newestAt } }', { q });
+      expect(r.body.errors).toBeUndefined();
+    }
+  });
+
+  it('stays responsive while abusive requests arrive', async () => {
+    const abusive = Array.from({ length: 40 }, (_, i) =>
+      i % 2
+        ? h.gql(`{ ${Array.from({ length: 50 }, (_, j) => `a${j}: teamSummary { alarms }`).join(' ')} }`)
+        : h.gql(`{ teamSummary { ${Array.from({ length: 3000 }, () => 'alarms').join(' ')} } }`),
+    );
+    const t0 = performance.now();
+    const ok = await h.gql('{ teamSummary { alarms } }', undefined, { token: h.tokens.viewer });
+    expect(ok.body.errors).toBeUndefined();
+    const results = await Promise.all(abusive);
+    expect(results.every((r) => r.body.errors?.[0]?.extensions?.['code'] === 'LIMIT_EXCEEDED')).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+});
