@@ -8,8 +8,8 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The same install step as the README.
-RUN npm ci --omit=dev --no-audit --no-fund
+# The same install step as the README (the locked versions, without dev tools).
+RUN npm install --omit=dev --no-audit --no-fund
 
 COPY bin ./bin
 COPY src ./src
