@@ -33,7 +33,7 @@ import {
   dropReindexQueue,
   latestChangeMarks,
   loadMessagesToIndex,
-  loadUnindexedMessages,
+  loadMessagesAfter,
   peekReindexQueue,
   readSearchIndexState,
   sweepDeleted,
@@ -216,9 +216,10 @@ export class SearchIndexer {
     let cursor = this.indexedTo;
     for (;;) {
       const t0 = performance.now();
-      const rows = await loadUnindexedMessages(this.db, cursor, this.batchSize);
-      if (rows.length === 0) break;
-      const last = rows[rows.length - 1]!.id;
+      const read = await loadMessagesAfter(this.db, cursor, this.batchSize);
+      if (read.length === 0) break;
+      const last = read[read.length - 1]!.id;
+      const rows = read.filter((r) => !r.indexed);
       await this.db.transaction().execute(async (trx) => {
         await writeSearchDocs(trx, this.dialect, this.docsOf(rows));
         if (this.commitLagMs === 0) await advanceIndexedToId(trx, last, this.now());

@@ -317,6 +317,22 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 /** A tsquery of quoted lexemes ANDed: built here, so nothing the user typed is tsquery syntax. */
 const tsqueryOf = (terms: readonly string[]) => terms.map((t) => `'${t.replace(/['\\]/g, '\\$&')}'`).join(' & ');
 
+/**
+ * The text the pg_trgm index sees. pg_trgm builds trigrams from letters and digits only, so
+ * `10.0.3.17` or `db-prod-2` would be looked up by trigrams of "10", "0", "3", "17" that nearly
+ * every message has. Each ASCII punctuation character is therefore written as a letter of its
+ * own (Runic, which chat text does not use) and anything else that is not a letter, digit or
+ * space as one more; substrings map to substrings, so LIKE on this text finds every true match
+ * and the check on the real text drops the rare false one. Needs a database whose ctype knows
+ * Unicode letters (C.UTF-8, en_US.UTF-8…), as pg_trgm already does for Cyrillic.
+ */
+const PUNCT = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+const RUNIC = 0x16a0;
+const GRAM_OF = new Map([...PUNCT].map((ch, i) => [ch, String.fromCodePoint(RUNIC + i)]));
+const GRAM_OTHER = String.fromCodePoint(RUNIC + PUNCT.length);
+const NOT_WORD_OR_SPACE = /[^\p{L}\p{M}\p{N}\s]/gu;
+export const gramsOf = (folded: string): string => folded.replace(NOT_WORD_OR_SPACE, (ch) => GRAM_OF.get(ch) ?? GRAM_OTHER);
+
 /** Rounds of "fetch the next page" when verification drops candidates (stale or deleted rows). */
 const MAX_PG_ROUNDS = 4;
 
@@ -324,7 +340,7 @@ async function searchPostgres(db: Db, plan: Plan, budget: SearchBudget): Promise
   const started = performance.now();
   const base: RawBuilder<unknown>[] = [];
   if (plan.parsed.words.length > 0) base.push(sql`d.words @@ ${tsqueryOf(plan.parsed.words)}::tsquery`);
-  for (const s of plan.parsed.substrings) base.push(sql`d.folded LIKE ${`%${escapeLike(s)}%`}`);
+  for (const s of plan.parsed.substrings) base.push(sql`d.grams LIKE ${`%${escapeLike(gramsOf(s))}%`}`);
   if (plan.chatKeys !== null) base.push(sql`d.chat_key = ANY(${[...plan.chatKeys]}::text[])`);
   if (plan.senderUserId !== null) base.push(sql`d.sender_user_id = ${plan.senderUserId}`);
   if (plan.from !== null) base.push(sql`d.date >= ${plan.from}`);
@@ -348,12 +364,17 @@ async function searchPostgres(db: Db, plan: Plan, budget: SearchBudget): Promise
       statements++;
       rows = await db.transaction().execute(async (trx) => {
         await sql.raw(`SET LOCAL statement_timeout = ${Math.max(1, left)}`).execute(trx);
+        // The top N come from the index alone, then N primary-key lookups: the plan cannot turn
+        // into a join over all matches, whatever the statistics on messages say. A message deleted
+        // but not yet dropped from the index is filtered afterwards and the next round refills.
         const r = await sql<CandidateRow>`
           SELECT m.id, m.chat_key, m.date, m.sender_user_id, m.text, m.deleted_at
-          FROM search_docs d JOIN messages m ON m.id = d.message_id
-          WHERE ${sql.join(where, sql` AND `)} AND m.deleted_at IS NULL
-          ORDER BY d.date DESC, d.message_id DESC
-          LIMIT ${want}`.execute(trx);
+          FROM (SELECT d.message_id, d.date FROM search_docs d
+                WHERE ${sql.join(where, sql` AND `)}
+                ORDER BY d.date DESC, d.message_id DESC
+                LIMIT ${want}) AS top
+          JOIN messages m ON m.id = top.message_id
+          ORDER BY top.date DESC, top.message_id DESC`.execute(trx);
         return r.rows;
       });
     } catch (err) {
@@ -453,15 +474,26 @@ export async function advanceIndexedToId(db: Db, indexedToId: number, now: numbe
     .execute();
 }
 
-/** Messages after `afterId` that have no index entry, oldest id first. Deleted ones come too, so the mark can pass them. */
-export async function loadUnindexedMessages(db: Db, afterId: number, limit: number): Promise<MessageToIndex[]> {
+/**
+ * The next messages after `afterId`, oldest id first, each with whether the index already holds
+ * it (a re-read of the commit-lag window finds most of them indexed). Deleted ones come too, so
+ * the mark can pass them. Two primary-key range reads rather than an anti-join: PostgreSQL may
+ * plan an anti-join as a hash join over both whole tables, and this runs every pass.
+ */
+export async function loadMessagesAfter(db: Db, afterId: number, limit: number): Promise<Array<MessageToIndex & { indexed: boolean }>> {
   const { rows } = await sql<MessageRow>`
     SELECT m.id, m.chat_key, m.sender_user_id, m.date, m.edit_date, m.text, length(m.text) AS text_len, m.deleted_at
     FROM messages m
-    WHERE m.id > ${afterId} AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.message_id = m.id)
+    WHERE m.id > ${afterId}
     ORDER BY m.id
     LIMIT ${limit}`.execute(db);
-  return rows.map(toMessage);
+  if (rows.length === 0) return [];
+  const first = Number(rows[0]!.id);
+  const last = Number(rows[rows.length - 1]!.id);
+  const indexed = await sql<{ message_id: number }>`
+    SELECT message_id FROM search_docs WHERE message_id >= ${first} AND message_id <= ${last}`.execute(db);
+  const have = new Set(indexed.rows.map((r) => Number(r.message_id)));
+  return rows.map((r) => ({ ...toMessage(r), indexed: have.has(Number(r.id)) }));
 }
 
 export async function loadMessagesToIndex(db: Db, ids: readonly number[]): Promise<MessageToIndex[]> {
@@ -493,37 +525,53 @@ export interface SweepPage {
 /**
  * One page of edited messages, in (edit_date, id) order from `from`, that are not deleted and at
  * or below `upToId` (newer ones are the new-message path's). Reads the partial index of edited
- * rows only.
+ * rows, then the index entries of that page by key: no join whose plan could go wide.
  */
 export async function sweepEdited(db: Db, from: { at: number; id: number }, upToId: number, limit: number): Promise<SweepPage> {
-  const { rows } = await sql<{ id: number; edit_date: number; stale: number }>`
-    SELECT m.id, m.edit_date,
-      CASE WHEN d.message_id IS NULL OR d.edit_date <> m.edit_date OR d.text_len <> length(m.text) THEN 1 ELSE 0 END AS stale
-    FROM messages m LEFT JOIN search_docs d ON d.message_id = m.id
+  const { rows } = await sql<{ id: number; edit_date: number; text_len: number }>`
+    SELECT m.id, m.edit_date, length(m.text) AS text_len
+    FROM messages m
     WHERE m.edit_date > 0 AND m.edit_date >= ${from.at} AND (m.edit_date > ${from.at} OR m.id > ${from.id})
       AND m.id <= ${upToId} AND m.deleted_at IS NULL
     ORDER BY m.edit_date, m.id
     LIMIT ${limit}`.execute(db);
+  const docs = await docStates(db, rows.map((r) => Number(r.id)));
   const last = rows[rows.length - 1];
   return {
-    stale: rows.filter((r) => Number(r.stale) === 1).map((r) => Number(r.id)),
+    stale: rows
+      .filter((r) => {
+        const d = docs.get(Number(r.id));
+        return !d || d.editDate !== Number(r.edit_date) || d.textLen !== Number(r.text_len);
+      })
+      .map((r) => Number(r.id)),
     next: rows.length < limit || !last ? null : { at: Number(last.edit_date), id: Number(last.id) },
   };
 }
 
 /** One page of deleted messages, in (deleted_at, id) order from `from`, that the index still holds. */
 export async function sweepDeleted(db: Db, from: { at: number; id: number }, limit: number): Promise<SweepPage> {
-  const { rows } = await sql<{ id: number; deleted_at: number; indexed: number }>`
-    SELECT m.id, m.deleted_at, CASE WHEN d.message_id IS NULL THEN 0 ELSE 1 END AS indexed
-    FROM messages m LEFT JOIN search_docs d ON d.message_id = m.id
+  const { rows } = await sql<{ id: number; deleted_at: number }>`
+    SELECT m.id, m.deleted_at
+    FROM messages m
     WHERE m.deleted_at IS NOT NULL AND m.deleted_at >= ${from.at} AND (m.deleted_at > ${from.at} OR m.id > ${from.id})
     ORDER BY m.deleted_at, m.id
     LIMIT ${limit}`.execute(db);
+  const docs = await docStates(db, rows.map((r) => Number(r.id)));
   const last = rows[rows.length - 1];
   return {
-    stale: rows.filter((r) => Number(r.indexed) === 1).map((r) => Number(r.id)),
+    stale: rows.filter((r) => docs.has(Number(r.id))).map((r) => Number(r.id)),
     next: rows.length < limit || !last ? null : { at: Number(last.deleted_at), id: Number(last.id) },
   };
+}
+
+async function docStates(db: Db, messageIds: readonly number[]): Promise<Map<number, { editDate: number; textLen: number }>> {
+  const out = new Map<number, { editDate: number; textLen: number }>();
+  for (const part of chunks(messageIds)) {
+    const { rows } = await sql<{ message_id: number; edit_date: number; text_len: number }>`
+      SELECT message_id, edit_date, text_len FROM search_docs WHERE message_id IN (${sql.join(part)})`.execute(db);
+    for (const r of rows) out.set(Number(r.message_id), { editDate: Number(r.edit_date), textLen: Number(r.text_len) });
+  }
+  return out;
 }
 
 /**
@@ -561,16 +609,16 @@ async function writePostgresDocs(db: Db, docs: readonly SearchDoc[]): Promise<vo
   // unnest of parallel arrays: one statement for a whole batch, no parameter-count ceiling.
   for (const part of chunks(docs, 2_000)) {
     await sql`
-      INSERT INTO search_docs (message_id, chat_key, sender_user_id, date, edit_date, text_len, words, folded)
+      INSERT INTO search_docs (message_id, chat_key, sender_user_id, date, edit_date, text_len, words, grams)
       SELECT u.message_id, u.chat_key, u.sender_user_id, u.date, u.edit_date, u.text_len,
-             array_to_tsvector(string_to_array(u.terms, ' ')), u.folded
+             array_to_tsvector(string_to_array(u.terms, ' ')), u.grams
       FROM unnest(${part.map((d) => d.messageId)}::bigint[], ${part.map((d) => d.chatKey)}::text[],
                   ${part.map((d) => d.senderUserId)}::bigint[], ${part.map((d) => d.date)}::bigint[],
                   ${part.map((d) => d.editDate)}::bigint[], ${part.map((d) => d.textLen)}::int[],
-                  ${part.map((d) => d.terms.join(' '))}::text[], ${part.map((d) => d.folded)}::text[])
-        AS u(message_id, chat_key, sender_user_id, date, edit_date, text_len, terms, folded)
+                  ${part.map((d) => d.terms.join(' '))}::text[], ${part.map((d) => gramsOf(d.folded))}::text[])
+        AS u(message_id, chat_key, sender_user_id, date, edit_date, text_len, terms, grams)
       ON CONFLICT (message_id) DO UPDATE SET
-        edit_date = excluded.edit_date, text_len = excluded.text_len, words = excluded.words, folded = excluded.folded,
+        edit_date = excluded.edit_date, text_len = excluded.text_len, words = excluded.words, grams = excluded.grams,
         chat_key = excluded.chat_key, sender_user_id = excluded.sender_user_id, date = excluded.date`.execute(db);
   }
 }

@@ -17,7 +17,8 @@
  *
  * PostgreSQL: one `search_docs` row per message with a tsvector of the same terms (built by
  * array_to_tsvector, so PostgreSQL's parser and stemmers never see the text) under GIN, and the
- * folded text under a pg_trgm GIN index for LIKE '%…%'.
+ * folded text, with punctuation spelled as letters so pg_trgm indexes it (gramsOf in
+ * search.repository.ts), under a pg_trgm GIN index for LIKE '%…%'.
  */
 import { sql, type Kysely } from 'kysely';
 import type { MigrationFactory } from './types.ts';
@@ -80,10 +81,10 @@ export const search: MigrationFactory = (dialect) => ({
       edit_date bigint NOT NULL,
       text_len integer NOT NULL,
       words tsvector NOT NULL,
-      folded text NOT NULL
+      grams text NOT NULL
     )`.execute(db);
     await sql`CREATE INDEX search_docs_words ON search_docs USING gin (words)`.execute(db);
-    await sql`CREATE INDEX search_docs_trigrams ON search_docs USING gin (folded gin_trgm_ops)`.execute(db);
+    await sql`CREATE INDEX search_docs_trigrams ON search_docs USING gin (grams gin_trgm_ops)`.execute(db);
     await sql`CREATE INDEX search_docs_by_date ON search_docs (date, message_id)`.execute(db);
     await sql`CREATE INDEX search_docs_by_chat ON search_docs (chat_key, date, message_id)`.execute(db);
   },
