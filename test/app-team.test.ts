@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTraffic } from '../src/tdlib/simulator/traffic.ts';
 import { readClientStateFromStore } from '../src/app/team-model.ts';
 import { applyDomainEvents, type ClientState } from '../src/domain/events.ts';
+import { dueChats } from '../src/domain/overdue.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import { listAudit } from '../src/store/team.repository.ts';
 import { eventually, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
@@ -26,16 +27,20 @@ async function start(options: Parameters<typeof startSimDaemon>[0] = {}): Promis
   return sim;
 }
 
-/** Waits until no event has been published for `quietMs`: every queued update is ingested. */
+/**
+ * Waits until every queued update is ingested (no event for `quietMs`) and the overdue clock has
+ * flipped every wait whose deadline has passed.
+ */
 async function settle(sim: SimDaemon, quietMs = 250): Promise<void> {
   let last = -1;
   await eventually(async () => {
     await sim.daemon.whenSynced();
     const n = sim.events.length;
-    const quiet = n === last;
+    const support = [...sim.daemon.model.overdue.values()].filter((s) => sim.daemon.model.chats.get(s.chatKey)?.kind === 'support');
+    const quiet = n === last && dueChats(support, sim.daemon.now()).length === 0;
     last = n;
     return quiet;
-  }, 20_000, quietMs);
+  }, 30_000, quietMs);
 }
 
 function comparable(state: ClientState) {
