@@ -18,6 +18,7 @@ import { Preferences } from './preferences.ts';
 import { Queries } from './queries.ts';
 import { MessageSearch } from './search.ts';
 import { SearchIndexer } from './search-indexer.ts';
+import { Monitoring } from './stats.ts';
 import { loadStoredWaiting, TeamModel, type TeamConfig } from './team-model.ts';
 import { TeamProjection } from './team-projection.ts';
 import { ApiTokens } from './tokens.ts';
@@ -64,6 +65,8 @@ export class Daemon {
   readonly search: MessageSearch;
   readonly audit: AuditLog;
   readonly searchIndexer: SearchIndexer | null;
+  // Response-time statistics and the NOC wall's support board (src/noc).
+  readonly monitoring: Monitoring;
   private readonly logger: Logger;
   private readonly store: Store;
   private readonly projection: TeamProjection;
@@ -91,6 +94,7 @@ export class Daemon {
     this.preferences = new Preferences(db, this.writer, this.now);
     this.search = new MessageSearch(db, options.store.dialect, this.queries);
     this.audit = new AuditLog(db);
+    this.monitoring = new Monitoring(db, this.model, this.bus, this.now);
     this.searchIndexer = options.searchIndexer === false ? null : new SearchIndexer({ db, dialect: options.store.dialect, logger: options.logger });
     this.accounts = new Map(options.accounts.map((a) => [a.accountId, a]));
     this.actions = new Actions({
@@ -178,6 +182,7 @@ export class Daemon {
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
     this.clock.stop();
+    this.monitoring.close();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.searchIndexer?.stop();
     await Promise.allSettled([...this.syncs.values()].map((s) => s.close()));

@@ -21,6 +21,7 @@ import { pageSize } from './limits.ts';
 import type * as P from './mappers.ts';
 import type { ApiContext, DialogParent, SenderParent, UserParent } from './mappers.ts';
 import { dialogChangeStream, eventStream, teamSummaryStream, unwrapStreamValue, type StreamHooks } from './subscriptions.ts';
+import { withMonitoring } from './stats.resolvers.ts';
 
 /** Resolvers for every schema field of `S` that the parent `P` lacks are required. */
 type Strict<R, P, S> = R & { [K in Exclude<keyof S, keyof P | '__typename'> & keyof R]-?: NonNullable<R[K]> };
@@ -479,5 +480,5 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
       replyToId: (m) => m.replyToMessageId,
     } satisfies Strict<G.MessageSnapshotResolvers, P.EventMessageViewParent, G.MessageSnapshot>,
   };
-  return resolvers;
+  return withMonitoring(resolvers, streamHooks);
 }

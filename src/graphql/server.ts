@@ -24,6 +24,8 @@ import { bearerToken, connectionToken } from './auth.ts';
 import { DEFAULT_LIMITS, LIMIT_EXCEEDED, armorPlugins, type ApiLimits } from './limits.ts';
 import type { ApiContext } from './mappers.ts';
 import { ApiMetrics, Gauge, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
+import { NocStatic } from './noc-static.ts';
+import { monitoringMetrics } from './stats.metrics.ts';
 import { createResolvers, type ResolverHooks } from './resolvers.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
@@ -200,7 +202,7 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
 }
 
 /** Metrics that describe the daemon rather than the API: read fresh at each scrape. */
-async function daemonMetrics(daemon: Daemon): Promise<Gauge[]> {
+async function daemonMetrics(daemon: Daemon): Promise<(Gauge | ReturnType<typeof monitoringMetrics>[number])[]> {
   const syncState = new Gauge('tgdesk_account_sync_state', 'The sync state of each account: 1 for the current state, 0 for the others.');
   const syncComplete = new Gauge('tgdesk_account_sync_complete', 'Whether every chat of the account is synced (1) or not (0).');
   for (const a of await daemon.queries.accounts()) {
@@ -223,6 +225,7 @@ async function daemonMetrics(daemon: Daemon): Promise<Gauge[]> {
     team('tgdesk_team_unread_support_chats', 'Support chats with unread messages in at least one account.', s.unreadSupportChats),
     team('tgdesk_team_mentioned_on_duty_chats', 'Support chats with an unread mention of a team member on duty.', s.mentionedOnDuty),
     lastSeq,
+    ...monitoringMetrics(daemon),
   ];
 }
 
@@ -248,6 +251,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     for (const e of events) metrics.eventsPublished.inc({ type: e.type });
   });
 
+  const noc = new NocStatic();
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
@@ -280,6 +284,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       return;
     }
+    // The NOC wall (src/noc) at `/`.
+    if (noc.handle(req, res, path)) return;
     if (path !== GRAPHQL_PATH) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody(`nothing at ${path}; GraphQL is at ${GRAPHQL_PATH}`, 'NOT_FOUND'));
       return;

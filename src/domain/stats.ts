@@ -1,0 +1,317 @@
+/**
+ * Response-time statistics (DESIGN.md §1 row 20) from response episodes: one episode per wait,
+ * from the client message that started it to the team's reply or "It's OK" (overdue.ts).
+ *
+ * Definitions, so that a manager's spreadsheet and this code agree:
+ * - An episode belongs to the period, day, hour or shift in which its wait *started*: a wait
+ *   that started at 10:55 and was answered at 11:20 is in the 10:00 hour. A period's figures
+ *   therefore never change once its waits are all answered.
+ * - Response time is clock time from the first client message to the answer (the same as
+ *   `summarizeEpisodes`), also for chats with business hours: it is what the client lived.
+ * - An acknowledgement ends a wait as a reply does: it is counted, and also reported on its own.
+ * - Overdue: the wait reached its deadline, whether it was then answered or is still open.
+ * - Share in time: waits answered before their deadline, out of the waits whose outcome is
+ *   known (answered, or still open but already overdue). A wait still open and not yet overdue
+ *   is in neither.
+ * - Median and p90 interpolate linearly between the two nearest values (numpy's default): the
+ *   median of 2, 4, 6, 8 is 5, and p90 of 10 values lies 10% of the way from the 9th to the
+ *   10th.
+ *
+ * Per admin: the team member who replied or acknowledged; open waits have nobody yet. Per shift:
+ * the windows come from the duty schedules when there are any, or from fixed shift starts per
+ * local day (e.g. 08:00 and 20:00), built by `localBoundaries`.
+ */
+import { compileBusinessHours, instantOfWallTime } from './business-hours.ts';
+import { badInput } from './errors.ts';
+import type { ChatKey } from './ids.ts';
+import { DAY, HOUR, type DurationMs, type UnixMs } from './time.ts';
+
+export type StatsGroupBy = 'chat' | 'admin' | 'shift' | 'day' | 'hour';
+
+/** The parts of a stored episode the statistics need. */
+export interface StatsEpisode {
+  readonly chatKey: ChatKey;
+  readonly kind: 'first' | 'next';
+  readonly startedAt: UnixMs;
+  /** Null while the wait is open. */
+  readonly endedAt: UnixMs | null;
+  readonly endedBy: 'reply' | 'ack' | null;
+  readonly answeredBy: number | null;
+  /** When it became overdue; null when it was answered in time or is open and not yet known overdue. */
+  readonly overdueAt: UnixMs | null;
+  /** When the wait becomes overdue. For open waits this decides "overdue now"; null = never. */
+  readonly deadline: UnixMs | null;
+}
+
+/** A time window to group by (an hour, a day, a shift). */
+export interface TimeWindow {
+  readonly key: string;
+  readonly start: UnixMs;
+  /** Exclusive. */
+  readonly end: UnixMs;
+  /** Who was on duty, when the window is a duty shift. */
+  readonly members?: readonly number[];
+  readonly label?: string;
+}
+
+export interface Distribution {
+  readonly count: number;
+  readonly medianMs: DurationMs | null;
+  readonly p90Ms: DurationMs | null;
+  readonly meanMs: DurationMs | null;
+  readonly maxMs: DurationMs | null;
+}
+
+export interface ResponseFigures {
+  /** Waits that started in the period. */
+  readonly waits: number;
+  /** Of those, answered (by a reply or an acknowledgement). */
+  readonly answered: number;
+  readonly acknowledged: number;
+  /** Still waiting at `now`. */
+  readonly open: number;
+  /** Reached their deadline: answered late, or open and past it. */
+  readonly overdue: number;
+  readonly answeredInTime: number;
+  /** answeredInTime / (answered + open overdue); null when none is decided. */
+  readonly shareInTime: number | null;
+  /** Response times of answered waits that opened a conversation. */
+  readonly first: Distribution;
+  /** Response times of answered waits within a conversation. */
+  readonly next: Distribution;
+  /** Both together. */
+  readonly all: Distribution;
+}
+
+export interface StatsGroup {
+  readonly key: string;
+  /** Set for time windows. */
+  readonly window: TimeWindow | null;
+  readonly figures: ResponseFigures;
+}
+
+export interface StatsReport {
+  readonly from: UnixMs;
+  readonly to: UnixMs;
+  readonly now: UnixMs;
+  readonly groupBy: StatsGroupBy | null;
+  readonly total: ResponseFigures;
+  /** Chats and admins: most waits first, then by key. Time windows: in time order, empty ones included. */
+  readonly groups: readonly StatsGroup[];
+}
+
+export interface StatsQuery {
+  readonly from: UnixMs;
+  readonly to: UnixMs;
+  readonly now: UnixMs;
+  readonly groupBy?: StatsGroupBy | null;
+  /** Required for 'shift', 'day' and 'hour': non-overlapping windows in time order. */
+  readonly windows?: readonly TimeWindow[];
+}
+
+/** Linear interpolation between closest ranks, over values sorted ascending. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+export function distributionOf(values: readonly number[] | Float64Array): Distribution {
+  const n = values.length;
+  if (n === 0) return { count: 0, medianMs: null, p90Ms: null, meanMs: null, maxMs: null };
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i]!;
+  return { count: n, medianMs: quantileSorted(sorted, 0.5), p90Ms: quantileSorted(sorted, 0.9), meanMs: sum / n, maxMs: sorted[n - 1]! };
+}
+
+/** Counters and response times of one group while episodes are added. */
+class Accumulator {
+  waits = 0;
+  answered = 0;
+  acknowledged = 0;
+  open = 0;
+  overdue = 0;
+  openOverdue = 0;
+  answeredInTime = 0;
+  readonly first: number[] = [];
+  readonly next: number[] = [];
+
+  add(e: StatsEpisode, now: UnixMs): void {
+    this.waits++;
+    if (e.endedAt === null) {
+      this.open++;
+      if (e.overdueAt !== null || (e.deadline !== null && now >= e.deadline)) {
+        this.overdue++;
+        this.openOverdue++;
+      }
+      return;
+    }
+    this.answered++;
+    if (e.endedBy === 'ack') this.acknowledged++;
+    if (e.overdueAt !== null) this.overdue++;
+    else this.answeredInTime++;
+    (e.kind === 'first' ? this.first : this.next).push(e.endedAt - e.startedAt);
+  }
+
+  figures(): ResponseFigures {
+    const decided = this.answered + this.openOverdue;
+    return {
+      waits: this.waits,
+      answered: this.answered,
+      acknowledged: this.acknowledged,
+      open: this.open,
+      overdue: this.overdue,
+      answeredInTime: this.answeredInTime,
+      shareInTime: decided === 0 ? null : this.answeredInTime / decided,
+      first: distributionOf(this.first),
+      next: distributionOf(this.next),
+      all: distributionOf(this.first.length === 0 ? this.next : this.next.length === 0 ? this.first : [...this.first, ...this.next]),
+    };
+  }
+}
+
+/** The window containing t, by binary search over windows sorted by start; -1 when none. */
+function windowIndex(windows: readonly TimeWindow[], t: UnixMs): number {
+  let lo = 0;
+  let hi = windows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const w = windows[mid]!;
+    if (t < w.start) hi = mid - 1;
+    else if (t >= w.end) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/**
+ * Figures over the episodes that started in [from, to), in total and per group. Episodes outside
+ * the range are ignored, so the caller may pass a superset.
+ */
+export function computeStats(episodes: Iterable<StatsEpisode>, q: StatsQuery): StatsReport {
+  if (!(q.to > q.from)) throw badInput('stats: `to` must be later than `from`');
+  const groupBy = q.groupBy ?? null;
+  const timeGrouped = groupBy === 'shift' || groupBy === 'day' || groupBy === 'hour';
+  const windows = timeGrouped ? [...(q.windows ?? [])].sort((a, b) => a.start - b.start) : [];
+  if (timeGrouped && q.windows === undefined) throw badInput(`stats by ${groupBy} need the time windows`);
+  const total = new Accumulator();
+  const byKey = new Map<string, Accumulator>();
+  const byWindow = windows.map(() => new Accumulator());
+  for (const e of episodes) {
+    if (e.startedAt < q.from || e.startedAt >= q.to) continue;
+    total.add(e, q.now);
+    if (groupBy === 'chat' || groupBy === 'admin') {
+      const key = groupBy === 'chat' ? e.chatKey : e.answeredBy === null ? null : String(e.answeredBy);
+      if (key === null) continue;
+      let acc = byKey.get(key);
+      if (acc === undefined) byKey.set(key, (acc = new Accumulator()));
+      acc.add(e, q.now);
+    } else if (timeGrouped) {
+      const i = windowIndex(windows, e.startedAt);
+      if (i >= 0) byWindow[i]!.add(e, q.now);
+    }
+  }
+  let groups: StatsGroup[];
+  if (timeGrouped) {
+    groups = windows.map((w, i) => ({ key: w.key, window: w, figures: byWindow[i]!.figures() }));
+  } else {
+    groups = [...byKey].map(([key, acc]) => ({ key, window: null, figures: acc.figures() }));
+    groups.sort((a, b) => b.figures.waits - a.figures.waits || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+  return { from: q.from, to: q.to, now: q.now, groupBy, total: total.figures(), groups };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time windows in a time zone
+
+/** "HH:MM" → minutes after local midnight. */
+function minutesOf(text: string): number {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(text);
+  const minutes = m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
+  if (!m || Number(m[2]) > 59 || !(minutes < 24 * 60)) throw badInput(`a time of day must be "HH:MM" before 24:00, got "${text}"`);
+  return minutes;
+}
+
+const zones = new Map<string, { bh: ReturnType<typeof compileBusinessHours>; fmt: Intl.DateTimeFormat }>();
+function zone(timeZone: string) {
+  let z = zones.get(timeZone);
+  if (z === undefined) {
+    // Business hours carry the zone arithmetic (DST-correct instants of wall times); the interval is a placeholder.
+    const bh = compileBusinessHours({ timeZone, intervals: [{ day: 1, from: '00:00', to: '24:00' }] });
+    const fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    z = { bh, fmt };
+    zones.set(timeZone, z);
+  }
+  return z;
+}
+
+/** The local calendar date at t, as Date.UTC of its midnight. */
+function localDateAsUtc(fmt: Intl.DateTimeFormat, t: UnixMs): number {
+  const [y, m, d] = fmt.format(t).split('-').map(Number) as [number, number, number];
+  return Date.UTC(y, m - 1, d);
+}
+
+/**
+ * Every instant in [from, to) at which the zone's clocks show one of `times` ("HH:MM"), plus the
+ * last such instant at or before `from`, in order. Correct across DST: a day with 23 or 25 hours
+ * keeps its boundaries at the same wall-clock times.
+ */
+export function localBoundaries(from: UnixMs, to: UnixMs, timeZone: string, times: readonly string[]): UnixMs[] {
+  const minutes = [...new Set(times.map(minutesOf))].sort((a, b) => a - b);
+  if (minutes.length === 0) throw badInput('at least one time of day is needed');
+  const { bh, fmt } = zone(timeZone);
+  const out: UnixMs[] = [];
+  let last: UnixMs | null = null;
+  for (let day = localDateAsUtc(fmt, from - DAY); ; day += DAY) {
+    for (const m of minutes) {
+      const t = instantOfWallTime(bh, day + m * 60_000);
+      if (t <= from) last = t;
+      else if (t < to) out.push(t);
+      else return last === null ? out : [last, ...out];
+      // A wall time skipped by DST resolves past the gap and could repeat a boundary: keep one.
+      if (out.length > 1 && out[out.length - 1] === out[out.length - 2]) out.pop();
+    }
+  }
+}
+
+/** Consecutive windows between boundaries, clipped to [from, to). */
+export function windowsFromBoundaries(boundaries: readonly UnixMs[], from: UnixMs, to: UnixMs): TimeWindow[] {
+  const out: TimeWindow[] = [];
+  for (let i = 0; i < boundaries.length; i++) {
+    const start = Math.max(boundaries[i]!, from);
+    const end = Math.min(boundaries[i + 1] ?? to, to);
+    if (end > start) out.push({ key: new Date(boundaries[i]!).toISOString(), start, end });
+  }
+  return out;
+}
+
+/** Local days of the zone that overlap [from, to); the first and last are clipped. */
+export function dayWindows(from: UnixMs, to: UnixMs, timeZone: string): TimeWindow[] {
+  return windowsFromBoundaries(localBoundaries(from, to, timeZone, ['00:00']), from, to);
+}
+
+/** Hours on the zone's clock (whole hours, so a +05:30 zone gets its own half-hour-aligned hours). */
+export function hourWindows(from: UnixMs, to: UnixMs, timeZone: string): TimeWindow[] {
+  const all = Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, '0')}:00`);
+  return windowsFromBoundaries(localBoundaries(from, to, timeZone, all), from, to);
+}
+
+/** Shifts starting at the given local times each day (the fallback when no duty schedules exist). */
+export function fixedShiftWindows(from: UnixMs, to: UnixMs, timeZone: string, shiftStarts: readonly string[]): TimeWindow[] {
+  return windowsFromBoundaries(localBoundaries(from, to, timeZone, shiftStarts), from, to);
+}
+
+/** At most this many windows per report: hours over a year would be 8,760 groups nobody reads. */
+export const MAX_WINDOWS = 2_000;
+/** The longest range a report covers. */
+export const MAX_RANGE_MS = 400 * DAY;
+
+export function checkRange(from: UnixMs, to: UnixMs, groupBy: StatsGroupBy | null): void {
+  if (!Number.isFinite(from) || !Number.isFinite(to) || !(to > from)) throw badInput('stats: `to` must be later than `from`');
+  if (to - from > MAX_RANGE_MS) throw badInput(`stats cover at most ${MAX_RANGE_MS / DAY} days at once`);
+  if (groupBy === 'hour' && (to - from) / HOUR > MAX_WINDOWS) throw badInput(`stats by hour cover at most ${MAX_WINDOWS} hours at once`);
+}

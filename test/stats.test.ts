@@ -1,0 +1,292 @@
+/**
+ * Response-time statistics (issue 8) against figures computed by hand: first a scripted set of
+ * episodes through the pure functions, then a scripted conversation through a daemon on the
+ * simulator (messages → overdue clock → stored episodes → `Monitoring.stats`), and the support
+ * board the wall reads, live.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  computeStats,
+  dayWindows,
+  distributionOf,
+  fixedShiftWindows,
+  hourWindows,
+  localBoundaries,
+  quantileSorted,
+  type ResponseFigures,
+  type StatsEpisode,
+} from '../src/domain/stats.ts';
+import { HOUR, MINUTE } from '../src/domain/time.ts';
+import type { BoardChange } from '../src/app/stats.ts';
+import { eventually, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
+
+const T = (hhmm: string) => Date.parse(`2025-06-02T${hhmm}:00Z`);
+const A = 'chat-A';
+const B = 'chat-B';
+const C = 'chat-C';
+const ANNA = 1;
+const BORIS = 2;
+
+function ep(chatKey: string, kind: 'first' | 'next', start: string, end: string | null, by: number | null, opts: { ack?: boolean } = {}): StatsEpisode {
+  const startedAt = T(start);
+  const deadline = startedAt + 15 * MINUTE;
+  const endedAt = end === null ? null : T(end);
+  return {
+    chatKey,
+    kind,
+    startedAt,
+    endedAt,
+    endedBy: endedAt === null ? null : opts.ack ? 'ack' : 'reply',
+    answeredBy: by,
+    // As stored: the deadline for a wait answered late; open waits leave it to `deadline`.
+    overdueAt: endedAt !== null && endedAt >= deadline ? deadline : null,
+    deadline,
+  };
+}
+
+/**
+ * The day, threshold 15 minutes, now = 21:00:
+ *  1. A first 08:00 → 08:05 Anna      5 min   in time
+ *  2. A next  08:30 → 08:50 Boris    20 min   late (overdue 08:45)
+ *  3. B first 09:00 → 09:03 Anna      3 min   in time
+ *  4. B next  09:10 → 09:20 Anna     10 min   in time, "It's OK"
+ *  5. C first 10:00 → 10:40 Boris    40 min   late
+ *  6. C next  20:40 open                      overdue since 20:55
+ *  7. A next  20:50 open                      deadline 21:05, not yet overdue
+ *  8. B first 20:30 → 20:32 Boris     2 min   in time
+ */
+const EPISODES: StatsEpisode[] = [
+  ep(A, 'first', '08:00', '08:05', ANNA),
+  ep(A, 'next', '08:30', '08:50', BORIS),
+  ep(B, 'first', '09:00', '09:03', ANNA),
+  ep(B, 'next', '09:10', '09:20', ANNA, { ack: true }),
+  ep(C, 'first', '10:00', '10:40', BORIS),
+  ep(C, 'next', '20:40', null, null),
+  ep(A, 'next', '20:50', null, null),
+  ep(B, 'first', '20:30', '20:32', BORIS),
+  // Outside the range: ignored.
+  ep(A, 'first', '07:59', '08:01', ANNA),
+];
+const FROM = T('08:00');
+const TO = T('21:00');
+const NOW = T('21:00');
+const m = (minutes: number) => minutes * MINUTE;
+
+describe('statistics by hand', () => {
+  it('quantiles interpolate between closest ranks', () => {
+    expect(quantileSorted([2, 4, 6, 8], 0.5)).toBe(5);
+    expect(quantileSorted([7], 0.9)).toBe(7);
+    expect(quantileSorted([], 0.5)).toBeNull();
+    // h = 9 × 0.9 = 8.1: 10% of the way from the 9th value (9) to the 10th (100).
+    expect(quantileSorted([1, 2, 3, 4, 5, 6, 7, 8, 9, 100], 0.9)).toBeCloseTo(18.1, 10);
+    expect(distributionOf([3, 1, 2])).toEqual({ count: 3, medianMs: 2, p90Ms: 2.8, meanMs: 2, maxMs: 3 });
+  });
+
+  it('totals: waits, answers, overdue, share in time, first and next response medians and p90', () => {
+    const r = computeStats(EPISODES, { from: FROM, to: TO, now: NOW });
+    const t = r.total;
+    expect({ waits: t.waits, answered: t.answered, acknowledged: t.acknowledged, open: t.open, overdue: t.overdue, answeredInTime: t.answeredInTime }).toEqual({
+      waits: 8,
+      answered: 6,
+      acknowledged: 1,
+      open: 2,
+      // 2 and 5 answered late, 6 open past its deadline.
+      overdue: 3,
+      answeredInTime: 4,
+    });
+    // In time 1, 3, 4, 8 out of the decided: 6 answered + 1 open and overdue.
+    expect(t.shareInTime).toBeCloseTo(4 / 7, 12);
+    // First responses 2, 3, 5, 40 min: median (3 + 5) / 2; p90 at h = 2.7: 5 + 0.7 × 35.
+    expect(t.first).toMatchObject({ count: 4, medianMs: m(4), meanMs: m(12.5), maxMs: m(40) });
+    expect(t.first.p90Ms).toBeCloseTo(m(29.5), 6);
+    // Next responses 10, 20: median 15; p90 at h = 0.9: 10 + 0.9 × 10.
+    expect(t.next).toMatchObject({ count: 2, medianMs: m(15), meanMs: m(15), maxMs: m(20) });
+    expect(t.next.p90Ms).toBeCloseTo(m(19), 6);
+    // All: 2, 3, 5, 10, 20, 40: median 7.5; p90 at h = 4.5: 20 + 0.5 × 20.
+    expect(t.all.medianMs).toBe(m(7.5));
+    expect(t.all.p90Ms).toBeCloseTo(m(30), 6);
+    // Open waits are decided as time passes: at 21:05 the 20:50 wait is overdue too.
+    const later = computeStats(EPISODES, { from: FROM, to: TO, now: T('21:05') }).total;
+    expect(later.overdue).toBe(4);
+    expect(later.shareInTime).toBeCloseTo(4 / 8, 12);
+  });
+
+  it('per admin who answered', () => {
+    const r = computeStats(EPISODES, { from: FROM, to: TO, now: NOW, groupBy: 'admin' });
+    expect(r.groups.map((g) => g.key)).toEqual(['1', '2']);
+    const [anna, boris] = r.groups.map((g) => g.figures) as [ResponseFigures, ResponseFigures];
+    expect(anna).toMatchObject({ waits: 3, answered: 3, acknowledged: 1, overdue: 0, answeredInTime: 3, shareInTime: 1 });
+    expect(anna.first.medianMs).toBe(m(4)); // 3 and 5
+    expect(anna.next.medianMs).toBe(m(10));
+    expect(boris).toMatchObject({ waits: 3, answered: 3, overdue: 2, answeredInTime: 1 });
+    expect(boris.shareInTime).toBeCloseTo(1 / 3, 12);
+    expect(boris.first).toMatchObject({ medianMs: m(21), maxMs: m(40) }); // 2 and 40
+    expect(boris.first.p90Ms).toBeCloseTo(m(2 + 0.9 * 38), 6);
+    expect(boris.next.medianMs).toBe(m(20));
+  });
+
+  it('per client chat, busiest first', () => {
+    const r = computeStats(EPISODES, { from: FROM, to: TO, now: NOW, groupBy: 'chat' });
+    expect(r.groups.map((g) => [g.key, g.figures.waits])).toEqual([
+      [A, 3],
+      [B, 3],
+      [C, 2],
+    ]);
+    const [a, b, c] = r.groups.map((g) => g.figures) as [ResponseFigures, ResponseFigures, ResponseFigures];
+    expect(a).toMatchObject({ answered: 2, open: 1, overdue: 1, answeredInTime: 1, shareInTime: 0.5 });
+    expect(b).toMatchObject({ answered: 3, open: 0, overdue: 0, shareInTime: 1 });
+    expect(b.first.medianMs).toBe(m(2.5)); // 3 and 2
+    expect(c).toMatchObject({ answered: 1, open: 1, overdue: 2, answeredInTime: 0, shareInTime: 0 });
+  });
+
+  it('per fixed shift (08:00 and 20:00), per hour and per local day', () => {
+    const shifts = fixedShiftWindows(FROM, TO, 'UTC', ['08:00', '20:00']);
+    expect(shifts.map((w) => [new Date(w.start).toISOString(), new Date(w.end).toISOString()])).toEqual([
+      ['2025-06-02T08:00:00.000Z', '2025-06-02T20:00:00.000Z'],
+      ['2025-06-02T20:00:00.000Z', '2025-06-02T21:00:00.000Z'],
+    ]);
+    const byShift = computeStats(EPISODES, { from: FROM, to: TO, now: NOW, groupBy: 'shift', windows: shifts });
+    const [day, night] = byShift.groups.map((g) => g.figures) as [ResponseFigures, ResponseFigures];
+    expect(day).toMatchObject({ waits: 5, answered: 5, overdue: 2, answeredInTime: 3, shareInTime: 3 / 5 });
+    expect(night).toMatchObject({ waits: 3, answered: 1, open: 2, overdue: 1, answeredInTime: 1, shareInTime: 1 / 2 });
+
+    const hours = hourWindows(FROM, TO, 'UTC');
+    expect(hours).toHaveLength(13);
+    const byHour = computeStats(EPISODES, { from: FROM, to: TO, now: NOW, groupBy: 'hour', windows: hours });
+    expect(byHour.groups.map((g) => g.figures.waits)).toEqual([2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+    expect(byHour.groups[0]!.figures.all.medianMs).toBe(m(12.5)); // 5 and 20
+
+    // Tokyo is UTC+9: its day ends at 15:00 UTC.
+    const days = dayWindows(FROM, TO, 'Asia/Tokyo');
+    expect(days.map((w) => new Date(w.end).toISOString())).toEqual(['2025-06-02T15:00:00.000Z', '2025-06-02T21:00:00.000Z']);
+    const byDay = computeStats(EPISODES, { from: FROM, to: TO, now: NOW, groupBy: 'day', windows: days });
+    expect(byDay.groups.map((g) => g.figures.waits)).toEqual([5, 3]);
+  });
+
+  it('keeps local boundaries across a daylight-saving change', () => {
+    // Berlin, 30 March 2025: clocks go from 02:00 to 03:00. Midnight to midnight is 23 hours.
+    const from = Date.parse('2025-03-29T12:00:00Z');
+    const to = Date.parse('2025-04-01T00:00:00Z');
+    const days = dayWindows(from, to, 'Europe/Berlin');
+    expect(days.map((w) => new Date(w.start).toISOString())).toEqual([
+      '2025-03-29T12:00:00.000Z',
+      '2025-03-29T23:00:00.000Z',
+      '2025-03-30T22:00:00.000Z',
+      '2025-03-31T22:00:00.000Z',
+    ]);
+    expect(days[1]!.end - days[1]!.start).toBe(23 * HOUR);
+    // Shifts start at 08:00 and 20:00 on the wall clock: the night shift over the change is 11 hours.
+    const b = localBoundaries(from, to, 'Europe/Berlin', ['08:00', '20:00']);
+    expect(b.slice(0, 3).map((t) => new Date(t).toISOString())).toEqual(['2025-03-29T07:00:00.000Z', '2025-03-29T19:00:00.000Z', '2025-03-30T06:00:00.000Z']);
+    expect(b[2]! - b[1]!).toBe(11 * HOUR);
+  });
+
+  it('refuses nonsense ranges', () => {
+    expect(() => computeStats([], { from: TO, to: FROM, now: NOW })).toThrow(/later/);
+    expect(() => computeStats([], { from: FROM, to: TO, now: NOW, groupBy: 'hour' })).toThrow(/windows/);
+    expect(computeStats([], { from: FROM, to: TO, now: NOW }).total).toMatchObject({ waits: 0, shareInTime: null, first: { count: 0, medianMs: null } });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Through the daemon
+
+let sims: SimDaemon[] = [];
+afterEach(async () => {
+  await Promise.all(sims.map((s) => s.dispose()));
+  sims = [];
+});
+
+describe('statistics from a scripted conversation on the simulator', () => {
+  it('messages and an acknowledgement become episodes with the figures computed by hand', async () => {
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    const sim = await startSimDaemon({ clock });
+    sims.push(sim);
+    const company = sim.demo.company;
+    const chat = company.clientChats.find((c) => c.scenario === 'quiet')!;
+    const key = String(chat.chatId);
+    const client = chat.clients[0]!.userId;
+    const admin = chat.teamIds[0]!;
+    const manager = company.team.find((t) => t.role === 'manager')!.userId;
+    // Five hours on: the quiet chat's next client message opens a new conversation (a "first" wait).
+    offset += 5 * HOUR;
+    const t0 = Math.ceil(clock() / 60_000) * 60_000;
+    const at = (minutes: number) => {
+      offset = t0 + minutes * MINUTE - Date.now();
+      return Math.floor((t0 + minutes * MINUTE) / 1000);
+    };
+    const episodes = async (n: number) =>
+      eventually(async () => (await sim.store.db.selectFrom('response_episodes').select('id').where('chat_key', '=', key).where('started_at', '>=', t0).execute()).length === n, 5000);
+    const waiting = (yes: boolean) => eventually(() => (sim.daemon.model.overdue.get(key)?.waiting != null) === yes, 5000);
+
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'db-prod-2 не отвечает с 10:15', date: at(0) });
+    expect(await waiting(true)).toBe(true);
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: admin, text: 'Смотрю, перезапускаю postgres', date: at(4) });
+    expect(await waiting(false)).toBe(true);
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'Снова 502 на /api/v2/orders', date: at(10) });
+    expect(await waiting(true)).toBe(true);
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: admin, text: 'Починили балансировщик, проверьте', date: at(30) });
+    expect(await waiting(false)).toBe(true);
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'А бэкап сегодня прошёл?', date: at(40) });
+    expect(await waiting(true)).toBe(true);
+    at(46);
+    await sim.daemon.actions.acknowledge({ label: 'manager', memberUserId: manager }, key);
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'И ещё: диск /var на web-3 заполнен на 97%', date: at(60) });
+    expect(await episodes(4)).toBe(true);
+    at(80);
+
+    const r = await sim.daemon.monitoring.stats({ from: t0, to: t0 + 2 * HOUR, groupBy: 'admin', chatKeys: [key] });
+    // Waits: 0→4 (first, Anna in time), 10→30 (late), 40→46 (It's OK), 60→ open and overdue at 75.
+    expect(r.total).toMatchObject({ waits: 4, answered: 3, acknowledged: 1, open: 1, overdue: 2, answeredInTime: 2, shareInTime: 0.5 });
+    // The acknowledgement is dated by the daemon's clock, a few milliseconds after minute 46: compare in seconds.
+    const s = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
+    expect(r.total.first).toMatchObject({ count: 1, medianMs: m(4), p90Ms: m(4) });
+    // Next responses 20 and 6 min: median 13; p90 = 6 + 0.9 × 14.
+    expect(s(r.total.next.medianMs)).toBe(13 * 60);
+    expect(s(r.total.next.p90Ms)).toBe(18.6 * 60);
+    // All: 4, 6, 20: median 6; p90 at h = 1.8: 6 + 0.8 × 14.
+    expect(s(r.total.all.medianMs)).toBe(6 * 60);
+    expect(s(r.total.all.p90Ms)).toBe(17.2 * 60);
+    expect(r.groups.map((g) => [Number(g.key), g.figures.answered])).toEqual(
+      [
+        [admin, 2],
+        [manager, 1],
+      ].sort((x, y) => y[1]! - x[1]! || String(x[0]).localeCompare(String(y[0]))),
+    );
+    const hourly = await sim.daemon.monitoring.stats({ from: t0, to: t0 + 2 * HOUR, groupBy: 'hour', chatKeys: [key], timeZone: 'UTC' });
+    expect(hourly.groups.reduce((n, g) => n + g.figures.waits, 0)).toBe(4);
+  }, 60_000);
+
+  it('the board shows a quiet chat once its client writes and drops it after the team replies, live', async () => {
+    const sim = await startSimDaemon();
+    sims.push(sim);
+    const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'quiet')!;
+    const key = String(chat.chatId);
+    const board = await sim.daemon.monitoring.board();
+    expect(board.rows.some((r) => r.chatKey === key)).toBe(false);
+    const overdue = sim.demo.company.clientChats.filter((c) => c.scenario === 'overdue').map((c) => String(c.chatId));
+    for (const k of overdue) expect(board.rows.find((r) => r.chatKey === k)?.isOverdue).toBe(true);
+    expect(board.counts.overdueChats).toBe(board.rows.filter((r) => r.isOverdue).length);
+    const named = board.rows.find((r) => r.chatKey === overdue[0])!;
+    // The title's decoration is the client-name rules' business (issue 4); the company must be in it.
+    expect(named.clientName).toContain(sim.demo.company.clientChats.find((c) => String(c.chatId) === overdue[0])!.company);
+    expect(named.responsible.length).toBeGreaterThan(0);
+
+    const abort = new AbortController();
+    const changes: BoardChange[] = [];
+    const reading = (async () => {
+      for await (const c of sim.daemon.monitoring.boardChanges(abort.signal)) changes.push(c);
+    })();
+    expect(await eventually(() => changes.length === 1)).toBe(true);
+    expect(changes[0]!.reset).toBe(true);
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.clients[0]!.userId, text: 'У нас упал nginx на web-prod-1' });
+    expect(await eventually(() => changes.some((c) => c.rows.some((r) => r.chatKey === key && r.waitingSince !== null)))).toBe(true);
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.teamIds[0]!, text: 'Подняли, проверьте' });
+    expect(await eventually(() => changes.some((c) => c.rows.some((r) => r.chatKey === key && r.waitingSince === null && r.alarm === null)))).toBe(true);
+    const member = changes.filter((c) => !c.reset).flatMap((c) => c.members).find((mm) => mm.userId === chat.teamIds[0]);
+    expect(member?.lastActivityChatKey).toBe(key);
+    abort.abort();
+    await reading;
+  }, 60_000);
+});
