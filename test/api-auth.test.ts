@@ -7,6 +7,7 @@ import type { ApiRole } from '../src/app/tokens.ts';
 import { MUTATION_ROLES } from '../src/graphql/auth.ts';
 import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
 import { supportChat } from './helpers/api-fixtures.ts';
+import { teamOpsRoleCases } from './helpers/team-ops-cases.ts';
 
 let h: ApiHarness;
 
@@ -48,6 +49,7 @@ const CASES: Record<keyof typeof MUTATION_ROLES, Case> = {
   setChatPolicy: { query: 'mutation ($c: ID!) { setChatPolicy(chatId: $c, policyId: null) { policy { id } } }', variables: () => ({ c: chat().chatId }) },
   putPolicy: { query: 'mutation { putPolicy(input: { id: "night", name: "Night", thresholdSeconds: 1800 }) { id thresholdSeconds } }', variables: () => ({}) },
   setPreferences: { query: 'mutation { setPreferences(sendTyping: false) { sendTyping linkPreviews } }', variables: () => ({}), undo: 'mutation { setPreferences(sendTyping: true) { sendTyping } }', undoAsCaller: true },
+  ...teamOpsRoleCases(() => h, chat),
 };
 
 describe('roles × mutations', () => {

@@ -115,7 +115,7 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
 
     const published = sim.events.slice(from);
     expect(new Set(published.map((e) => e.type))).toEqual(
-      new Set(['dialogChanged', 'teamSummaryChanged', 'messageAdded', 'messageEdited', 'messagesDeleted', 'overdueChanged', 'alarmRaised', 'alarmCleared', 'acknowledged', 'starred', 'chatKindChanged', 'chatTitleChanged']),
+      new Set(['dialogChanged', 'teamSummaryChanged', 'messageAdded', 'messageEdited', 'messagesDeleted', 'overdueChanged', 'alarmRaised', 'alarmCleared', 'acknowledged', 'starred', 'chatKindChanged', 'chatTitleChanged', 'alert']),
     );
     const applied = applyDomainEvents({ ...before, seq: published[0]!.seq - 1 }, published);
     const fresh = await readClientStateFromStore(sim.store.db, { ...team, supportChatIds: [], otherChatIds: [], supportTitlePattern: null }, now);

@@ -23,6 +23,7 @@ import { loadStoredWaiting, TeamModel, type TeamConfig } from './team-model.ts';
 import { TeamProjection } from './team-projection.ts';
 import { ApiTokens } from './tokens.ts';
 import { Writer } from './writer.ts';
+import { TeamOps, type TeamOpsOptions } from './team-ops.ts';
 
 export interface DaemonOptions {
   readonly store: Store;
@@ -33,6 +34,8 @@ export interface DaemonOptions {
   readonly backfillMessages?: number;
   /** Keep the search index in step in the background (default true). */
   readonly searchIndexer?: boolean;
+  /** Membership jobs, duty and alerts (src/app/team-ops.ts): throttles, alert account, channels. */
+  readonly teamOps?: TeamOpsOptions;
 }
 
 const EVENT_RETENTION_MS = 7 * 86_400_000;
@@ -65,6 +68,8 @@ export class Daemon {
   readonly search: MessageSearch;
   readonly audit: AuditLog;
   readonly searchIndexer: SearchIndexer | null;
+  // The roster, membership jobs, duty, alerts and admin activity.
+  readonly teamOps: TeamOps;
   // Response-time statistics and the NOC wall's support board (src/noc).
   readonly monitoring: Monitoring;
   private readonly logger: Logger;
@@ -127,6 +132,19 @@ export class Daemon {
         }),
       ]),
     );
+    this.teamOps = new TeamOps({
+      db,
+      writer: this.writer,
+      model: this.model,
+      clock: this.clock,
+      bus: this.bus,
+      accounts: this.accounts,
+      teamChatId: options.team?.teamChatId ?? null,
+      now: this.now,
+      logger: options.logger,
+      whenAccountReady: (accountId) => this.syncs.get(accountId)?.whenIdle() ?? Promise.resolve(),
+      ...(options.teamOps ? { options: options.teamOps } : {}),
+    });
   }
 
   async start(): Promise<void> {
@@ -135,6 +153,7 @@ export class Daemon {
     await ensureAccounts(db, [...this.syncs.keys()], now);
     await ensureDefaultPolicy(db, now);
     await this.model.load(db, now);
+    await this.teamOps.load();
     await this.restoreOverdue(now);
     this.clock.schedule();
     this.searchIndexer?.start();
@@ -142,6 +161,7 @@ export class Daemon {
     await Promise.all(
       [...this.syncs.values()].map((s) => s.start().catch((error) => this.logger.error('account failed to start', { accountId: s.accountId, error }))),
     );
+    await this.teamOps.start();
   }
 
   /**
@@ -182,6 +202,7 @@ export class Daemon {
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
     this.clock.stop();
+    await this.teamOps.stop();
     this.monitoring.close();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.searchIndexer?.stop();

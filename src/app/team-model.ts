@@ -16,7 +16,7 @@
 import type { Kysely } from 'kysely';
 import { classifyChat, compileClassifier, type ChatKind, type Classifier } from '../domain/classification.ts';
 import { clientNameOf, compileClientNamer, mostActiveOutsider, type ClientNamer } from '../domain/client-name.ts';
-import { everyoneOnDuty, teamSummary, type TeamSummary } from '../domain/counts.ts';
+import { everyoneOnDuty, teamSummary, type OnDutyPredicate, type TeamSummary } from '../domain/counts.ts';
 import { buildTitleOrder, createTitleCollator, type TitleOrder } from '../domain/dialog-order.ts';
 import { buildDialogRow, mainListPosition, snapshotOf, type Acknowledged, type Alarm, type DialogInput, type DialogSnapshot, type LastMessageInput, type ScopeMuteFor } from '../domain/dialogs.ts';
 import { applyDomainEvent, emptyClientState, type ClientState, type DomainEvent, type WaitingView } from '../domain/events.ts';
@@ -74,6 +74,8 @@ export class TeamModel {
   /** Open tasks per chat; filled by the tasks feature, 0 until then. */
   readonly openTasks = new Map<ChatKey, number>();
   roster: Roster = buildRoster([]);
+  /** Who is on duty at an instant: set by the duty service (src/app/duty.ts); null counts everyone on the roster. */
+  onDutyAt: ((at: UnixMs) => OnDutyPredicate) | null = null;
   titleOrder: TitleOrder;
   /** What subscribers know, as the published events describe it. */
   mirror: ClientState = emptyClientState();
@@ -344,7 +346,7 @@ export class TeamModel {
       if (userId === undefined) continue;
       for (const ac of rows.values()) accountFacts.push({ chatKey: ac.chatKey, accountUserId: userId, unreadCount: ac.unreadCount, unreadMentionCount: ac.unreadMentionCount });
     }
-    return teamSummary(chats, accountFacts, now, everyoneOnDuty(this.roster));
+    return teamSummary(chats, accountFacts, now, this.onDutyAt?.(now) ?? everyoneOnDuty(this.roster));
   }
 
   // ---- events ------------------------------------------------------------------------

@@ -20,11 +20,14 @@
  * - message events are for history views and change no dialog: the app sends the dialog's own
  *   `dialogChanged` when a message moves its last message or unread count.
  */
+import type { AlertView } from './alerts.ts';
 import type { ChatKind } from './classification.ts';
 import type { TeamSummary } from './counts.ts';
 import { EMPTY_TEAM_SUMMARY } from './counts.ts';
 import type { Acknowledged, Alarm, DialogRow, DialogSnapshot } from './dialogs.ts';
+import type { DutyChange } from './duty.ts';
 import type { ChatKey, SenderRef } from './ids.ts';
+import type { JobItemView, MembershipJobView } from './membership-plan.ts';
 import type { AccountId, AuthState, ContentKind } from './telegram.ts';
 import type { UnixMs } from './time.ts';
 
@@ -82,6 +85,12 @@ export type DomainEvent = EventBase &
     | { readonly type: 'messageEdited'; readonly chatKey: ChatKey; readonly message: MessageView }
     | { readonly type: 'messagesDeleted'; readonly chatKey: ChatKey; readonly messageIds: readonly string[] }
     | { readonly type: 'accountSyncChanged'; readonly accountId: AccountId; readonly sync: AccountSync }
+    /** A membership job moved: the whole job with absolute counts, and the items that changed. */
+    | { readonly type: 'membershipJobChanged'; readonly job: MembershipJobView; readonly items: readonly JobItemView[] }
+    /** An alert to the admins on duty (src/domain/alerts.ts). */
+    | { readonly type: 'alert'; readonly alert: AlertView }
+    /** Someone's duty began or ended: who is on duty now, and whose duty flipped. */
+    | { readonly type: 'dutyChanged'; readonly duty: DutyChange }
   );
 
 /** Matches the store's `events.type` column. */
@@ -97,7 +106,11 @@ export function eventScope(event: DomainEvent): { readonly accountId: AccountId 
     case 'accountSyncChanged':
       return { accountId: event.accountId, chatKey: null };
     case 'teamSummaryChanged':
+    case 'membershipJobChanged':
+    case 'dutyChanged':
       return { accountId: null, chatKey: null };
+    case 'alert':
+      return { accountId: null, chatKey: event.alert.chatKey };
     default:
       return { accountId: null, chatKey: event.chatKey };
   }
@@ -175,6 +188,10 @@ export function applyDomainEvent(state: ClientState, event: DomainEvent): Client
     case 'messageAdded':
     case 'messageEdited':
     case 'messagesDeleted':
+    // Jobs, alerts and duty are not part of the dialog state a client keeps.
+    case 'membershipJobChanged':
+    case 'alert':
+    case 'dutyChanged':
       return next;
   }
 }

@@ -14,6 +14,7 @@
 import type { ApiRole, Principal } from '../app/tokens.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { MutationResolvers, QueryResolvers } from './generated/resolvers-types.ts';
+import { TEAM_OPS_MUTATION_ROLES } from './team-ops.roles.ts';
 
 const CHAT_ACTION: readonly ApiRole[] = ['admin', 'manager'];
 const TEAM_SETTING: readonly ApiRole[] = ['manager'];
@@ -31,6 +32,8 @@ export const MUTATION_ROLES: { readonly [K in keyof Required<MutationResolvers>]
   setChatKind: TEAM_SETTING,
   setChatPolicy: TEAM_SETTING,
   putPolicy: TEAM_SETTING,
+  // Membership jobs, the roster, duty and alert channels (team-ops.roles.ts).
+  ...TEAM_OPS_MUTATION_ROLES,
 };
 
 /** Reads closed to some roles; every other query is open to all. */

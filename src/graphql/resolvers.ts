@@ -11,7 +11,6 @@ import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { MessageView } from '../app/queries.ts';
 import { actorOf } from '../app/tokens.ts';
 import { groupIntoBlocks } from '../domain/blocks.ts';
-import { everyoneOnDuty } from '../domain/counts.ts';
 import { withStar, type DialogFilter as DomainDialogFilter, type DialogRow } from '../domain/dialogs.ts';
 import { badInput, DomainError, notFound } from '../domain/errors.ts';
 import { parseSenderKey, senderKey } from '../domain/ids.ts';
@@ -21,6 +20,7 @@ import { pageSize } from './limits.ts';
 import type * as P from './mappers.ts';
 import type { ApiContext, DialogParent, SenderParent, UserParent } from './mappers.ts';
 import { dialogChangeStream, eventStream, teamSummaryStream, unwrapStreamValue, type StreamHooks } from './subscriptions.ts';
+import { withTeamOps } from './team-ops.resolvers.ts';
 import { withMonitoring } from './stats.resolvers.ts';
 
 /** Resolvers for every schema field of `S` that the parent `P` lacks are required. */
@@ -298,6 +298,9 @@ const EVENT_TYPE_NAMES = {
   messageEdited: 'MessageEditedEvent',
   messagesDeleted: 'MessagesDeletedEvent',
   accountSyncChanged: 'AccountSyncChangedEvent',
+  membershipJobChanged: 'MembershipJobChangedEvent',
+  alert: 'AlertEvent',
+  dutyChanged: 'DutyChangedEvent',
 } as const;
 
 export interface ResolverHooks {
@@ -369,7 +372,7 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     },
     TeamMember: {
       id: (m) => String(m.userId),
-      onDuty: (m, _, ctx) => everyoneOnDuty(ctx.daemon.model.roster)(m.userId),
+      onDuty: (m, _, ctx) => ctx.daemon.teamOps.duty.isOnDuty(m.userId),
     } satisfies Strict<G.TeamMemberResolvers, P.TeamMemberParent, G.TeamMember>,
     Preferences: {
       memberId: (p) => String(p.memberUserId),
@@ -480,5 +483,5 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
       replyToId: (m) => m.replyToMessageId,
     } satisfies Strict<G.MessageSnapshotResolvers, P.EventMessageViewParent, G.MessageSnapshot>,
   };
-  return withMonitoring(resolvers, streamHooks);
+  return withTeamOps(withMonitoring(resolvers, streamHooks), streamHooks);
 }

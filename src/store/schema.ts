@@ -5,6 +5,7 @@
  */
 import type { Generated } from 'kysely';
 import type { TasksTables } from './tasks.tables.ts';
+import type { TeamOpsTables } from './team-ops.tables.ts';
 
 export interface AccountsTable {
   id: string;
@@ -262,4 +263,4 @@ export interface CoreDatabase {
  * Every table. A feature with tables of its own declares them in `src/store/<feature>.tables.ts`
  * and adds them here with `&`, so features do not edit one another's declarations.
  */
-export type Database = CoreDatabase & TasksTables;
+export type Database = CoreDatabase & TasksTables & TeamOpsTables;

@@ -7,6 +7,7 @@ import { syncCore } from './0001-sync-core.ts';
 import { search } from './0002-search.ts';
 import { teamState } from './0003-team-state.ts';
 import { tasks } from './0004-tasks.ts';
+import { teamOps } from './0005-team-ops.ts';
 import type { Dialect, MigrationFactory } from './types.ts';
 
 export type { Dialect } from './types.ts';
@@ -17,6 +18,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['0002_search', search],
   ['0003_team_state', teamState],
   ['0004_tasks', tasks],
+  ['0005_team_ops', teamOps],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

@@ -1,0 +1,445 @@
+/**
+ * Duty (DESIGN.md §1 row 17): who is on duty, kept current, and the one thing the daemon does
+ * about it in Telegram, for members who opted in: at off-duty time it mutes the support chats on
+ * that member's account (if the daemon drives it), and at on-duty time it restores exactly the
+ * notification settings each chat had. Personal chats and the team chat are never touched, so
+ * off duty the phone still rings for people, only not for clients.
+ *
+ * How it stays exact:
+ * - A chat already silent (muted by the member, or by their account's default) is left alone and
+ *   so is never "restored" either.
+ * - Each chat's whole settings object is stored before the mute call, so a crash right after the
+ *   call still knows what to restore. Restoring sends back that object as it was.
+ * - If the member changed a chat's settings on the phone while off duty (our mute is gone), the
+ *   saved copy is dropped rather than overwriting the member's own choice.
+ * - At start the desired state is applied again (catch-up): a switch missed while the daemon was
+ *   down happens then; one that already happened changes nothing.
+ *
+ * Schedule arithmetic is src/domain/duty.ts (DST-correct wall-clock time). One timer is armed for
+ * the next change of anyone's duty, never longer than 30 s, so a wall-clock jump is noticed.
+ */
+import type { Kysely } from 'kysely';
+import type { OnDutyPredicate } from '../domain/counts.ts';
+import {
+  compileDutySchedule,
+  dutyPredicate,
+  dutyView,
+  nextTeamDutyChange,
+  validateOverride,
+  type DutyRoster,
+  type DutySchedule,
+  type DutyScheduleInput,
+  type DutyView,
+} from '../domain/duty.ts';
+import { badInput, notFound } from '../domain/errors.ts';
+import type { ChatKey } from '../domain/ids.ts';
+import type { NotificationSettings } from '../domain/telegram.ts';
+import type { Logger } from '../shared/log.ts';
+import {
+  deleteDutyMutes,
+  deleteDutyOverride,
+  deleteDutySchedule,
+  insertDutyMutes,
+  insertDutyOverride,
+  listDutyMutes,
+  listDutyOverrides,
+  listDutySchedules,
+  putDutySchedule,
+  type DutyMuteRecord,
+  type StoredOverride,
+} from '../store/duty.repository.ts';
+import type { Database } from '../store/schema.ts';
+import { appendAudit } from '../store/team.repository.ts';
+import { floodWaitPolicy } from '../tdlib/errors.ts';
+import type { TelegramAccount } from '../tdlib/port.ts';
+import type { Actor } from './actions.ts';
+import type { AccountChatRecord } from '../store/chats.repository.ts';
+import type { TeamModel } from './team-model.ts';
+import type { Writer } from './writer.ts';
+
+/** Mute "forever" as Telegram understands it: more than 366 days. */
+export const MUTE_FOREVER_S = 366 * 86_400 + 1;
+const MAX_TIMER_MS = 30_000;
+/** Overrides that ended this long ago are not loaded. */
+const OVERRIDE_HISTORY_MS = 2 * 86_400_000;
+
+export interface DutyServiceDeps {
+  readonly db: Kysely<Database>;
+  readonly writer: Writer;
+  readonly model: TeamModel;
+  readonly accounts: ReadonlyMap<string, TelegramAccount>;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** Resolves once the account's chats are loaded and synced: mutes need its chat list. */
+  readonly whenAccountReady?: (accountId: string) => Promise<void>;
+  /** Notification changes in flight at once per account. Default 8. */
+  readonly concurrency?: number;
+}
+
+export interface DutySwitchReport {
+  readonly memberUserId: number;
+  readonly accountId: string;
+  readonly action: 'mute' | 'restore';
+  /** Chats changed in Telegram. */
+  readonly changed: number;
+  /** Chats left alone (already silent, or changed by the member meanwhile). */
+  readonly untouched: number;
+  readonly failed: number;
+  readonly calls: number;
+  readonly ms: number;
+}
+
+export class DutyService {
+  private schedules = new Map<number, DutySchedule>();
+  private overrides: StoredOverride[] = [];
+  /** Each member's duty at the last look, for `dutyChanged` events. */
+  private lastOnDuty = new Map<number, boolean>();
+  /** What was last applied to each opted-in member's chats. */
+  private applied = new Map<number, 'muted' | 'unmuted'>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  /** Switches done since start, newest last (for tests, the benchmark and the API). */
+  readonly switches: DutySwitchReport[] = [];
+
+  constructor(private readonly d: DutyServiceDeps) {}
+
+  /** Loads schedules and overrides and installs the duty predicate in the team model. Nothing in Telegram yet. */
+  async load(): Promise<void> {
+    const now = this.d.now();
+    this.schedules = new Map();
+    for (const s of await listDutySchedules(this.d.db)) {
+      try {
+        this.schedules.set(s.memberUserId, compileDutySchedule(s));
+      } catch (error) {
+        this.d.logger.error('a stored duty schedule is invalid; ignored', { memberUserId: s.memberUserId, error });
+      }
+    }
+    this.overrides = await listDutyOverrides(this.d.db, now - OVERRIDE_HISTORY_MS);
+    this.d.model.onDutyAt = (t) => this.predicate(t);
+    for (const id of this.memberIds()) this.lastOnDuty.set(id, this.isOnDuty(id, now));
+  }
+
+  /** Catches up (applies the desired mute state of every opted-in member) and starts the timer. */
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  /** Resolves when no switch is under way. */
+  async whenIdle(): Promise<void> {
+    while (this.ticking) await this.ticking;
+  }
+
+  // ---- reading --------------------------------------------------------------------------
+
+  roster(): DutyRoster {
+    return { schedules: this.schedules, overrides: this.overrides };
+  }
+
+  predicate(t: number): OnDutyPredicate {
+    return dutyPredicate(this.roster(), (id) => this.d.model.roster.byId.has(id), t);
+  }
+
+  isOnDuty(userId: number, t = this.d.now()): boolean {
+    return this.predicate(t)(userId);
+  }
+
+  view(t = this.d.now()): DutyView {
+    return dutyView(this.roster(), this.memberIds(), t);
+  }
+
+  schedule(memberUserId: number): DutyScheduleInput | null {
+    return this.schedules.get(memberUserId)?.input ?? null;
+  }
+
+  scheduleList(): DutyScheduleInput[] {
+    return [...this.schedules.values()].map((s) => s.input);
+  }
+
+  overrideList(): StoredOverride[] {
+    const now = this.d.now();
+    return this.overrides.filter((o) => o.to > now);
+  }
+
+  mutedChats(memberUserId?: number): Promise<DutyMuteRecord[]> {
+    return listDutyMutes(this.d.db).then((rows) => rows.filter((r) => memberUserId === undefined || r.memberUserId === memberUserId));
+  }
+
+  private memberIds(): number[] {
+    return [...new Set([...this.d.model.roster.byId.keys(), ...this.schedules.keys()])].filter((id) => this.d.model.roster.byId.has(id)).sort((a, b) => a - b);
+  }
+
+  // ---- changing ---------------------------------------------------------------------------
+
+  /** Creates or replaces a member's weekly schedule. The new duty state applies at once. */
+  async setSchedule(actor: Actor, input: DutyScheduleInput): Promise<DutyScheduleInput> {
+    this.requireMember(input.memberUserId);
+    const compiled = compileDutySchedule(input);
+    await this.d.writer.run(async (trx, _emit, hooks) => {
+      const now = this.d.now();
+      const previous = this.schedules.get(input.memberUserId);
+      await putDutySchedule(trx, input, now);
+      await this.audit(trx, actor, 'setDutySchedule', { memberUserId: input.memberUserId, timeZone: input.timeZone, shifts: input.shifts.length, muteOffDuty: input.muteOffDuty }, now);
+      this.schedules.set(input.memberUserId, compiled);
+      hooks.onRollback(() => (previous ? this.schedules.set(input.memberUserId, previous) : this.schedules.delete(input.memberUserId)));
+    });
+    await this.tickNow();
+    return input;
+  }
+
+  async removeSchedule(actor: Actor, memberUserId: number): Promise<boolean> {
+    const existed = await this.d.writer.run(async (trx) => {
+      const now = this.d.now();
+      const had = await deleteDutySchedule(trx, memberUserId);
+      await this.audit(trx, actor, 'removeDutySchedule', { memberUserId, existed: had }, now);
+      return had;
+    });
+    if (existed) this.schedules.delete(memberUserId);
+    await this.tickNow();
+    return existed;
+  }
+
+  /** A one-off change: on duty (a swap) or off (a sick day) between two instants. */
+  async addOverride(actor: Actor, o: { memberUserId: number; from: number; to: number; onDuty: boolean; note: string | null }): Promise<StoredOverride> {
+    this.requireMember(o.memberUserId);
+    validateOverride(o);
+    const stored = await this.d.writer.run(async (trx) => {
+      const now = this.d.now();
+      const record = { ...o, createdAt: now, createdBy: actor.label };
+      const id = await insertDutyOverride(trx, record);
+      await this.audit(trx, actor, 'addDutyOverride', { id, memberUserId: o.memberUserId, from: o.from, to: o.to, onDuty: o.onDuty }, now);
+      return { ...record, id };
+    });
+    this.overrides = [...this.overrides, stored];
+    await this.tickNow();
+    return stored;
+  }
+
+  async removeOverride(actor: Actor, id: number): Promise<boolean> {
+    const existed = await this.d.writer.run(async (trx) => {
+      const now = this.d.now();
+      const had = await deleteDutyOverride(trx, id);
+      await this.audit(trx, actor, 'removeDutyOverride', { id, existed: had }, now);
+      return had;
+    });
+    if (!existed) return false;
+    this.overrides = this.overrides.filter((o) => o.id !== id);
+    await this.tickNow();
+    return true;
+  }
+
+  private requireMember(memberUserId: number): void {
+    if (!Number.isSafeInteger(memberUserId) || memberUserId <= 0) throw badInput('memberId must be a Telegram user id', { argument: 'memberId' });
+    if (!this.d.model.roster.byId.has(memberUserId)) throw notFound('team member', memberUserId);
+  }
+
+  private async audit(trx: Parameters<typeof appendAudit>[0], actor: Actor, action: string, details: Record<string, unknown>, at: number): Promise<void> {
+    await appendAudit(trx, { at, actor: actor.label, action, accountId: null, chatKey: null, details: { ...details, ...(actor.memberUserId !== null ? { by: actor.memberUserId } : {}) }, outcome: 'ok', errorCode: null });
+  }
+
+  // ---- the clock --------------------------------------------------------------------------
+
+  /** Looks again soon (one look at a time; a request during a look runs another after it). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.ticking = this.tick()
+      .catch((error) => this.d.logger.error('duty tick failed', { error }))
+      .finally(() => {
+        this.ticking = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        } else this.arm();
+      });
+  }
+
+  /** Runs a look now and waits for it (after a schedule change, and in tests after moving the clock). */
+  async tickNow(): Promise<void> {
+    await this.whenIdle();
+    this.kick();
+    await this.whenIdle();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const now = this.d.now();
+    const next = nextTeamDutyChange(this.roster(), this.memberIds(), now);
+    const delay = Math.max(0, Math.min(MAX_TIMER_MS, (next ?? now + MAX_TIMER_MS) - now));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  /** Emits duty changes, then brings every opted-in member's chats to the state their duty asks for. */
+  private async tick(): Promise<void> {
+    const now = this.d.now();
+    const changed: { memberUserId: number; onDuty: boolean }[] = [];
+    const onDuty: number[] = [];
+    const predicate = this.predicate(now);
+    for (const id of this.memberIds()) {
+      const on = predicate(id);
+      if (on) onDuty.push(id);
+      if (this.lastOnDuty.get(id) !== on) changed.push({ memberUserId: id, onDuty: on });
+    }
+    if (changed.length > 0) {
+      await this.d.writer.run(async (trx, emit) => {
+        emit({ type: 'dutyChanged', at: now, duty: { onDuty, changed } });
+        // Who is on duty decides `mentionedOnDuty` in the team summary.
+        this.d.model.emitDialogDiffs(emit, [], now);
+      });
+      for (const c of changed) this.lastOnDuty.set(c.memberUserId, c.onDuty);
+    }
+    const saved = await listDutyMutes(this.d.db);
+    const withSaved = new Set(saved.map((r) => r.memberUserId));
+    for (const id of new Set([...this.schedules.keys(), ...withSaved])) {
+      const schedule = this.schedules.get(id);
+      const desired = schedule?.input.muteOffDuty && !predicate(id) ? 'muted' : 'unmuted';
+      if (this.applied.get(id) === desired && !(desired === 'unmuted' && withSaved.has(id))) continue;
+      const ok = desired === 'muted' ? await this.muteMember(id) : await this.restoreMember(id, saved.filter((r) => r.memberUserId === id));
+      if (ok) this.applied.set(id, desired);
+    }
+  }
+
+  // ---- switching --------------------------------------------------------------------------
+
+  private accountOf(memberUserId: number): string | null {
+    for (const [accountId, userId] of this.d.model.accountUsers) if (userId === memberUserId && this.d.accounts.has(accountId)) return accountId;
+    return null;
+  }
+
+  private isSupport(chatKey: ChatKey): boolean {
+    return this.d.model.chats.get(chatKey)?.kind === 'support';
+  }
+
+  private silent(accountId: string, ac: AccountChatRecord): boolean {
+    const s = ac.notificationSettings;
+    if (!s.useDefaultMuteFor) return (s.muteFor ?? 0) > 0;
+    const type = this.d.model.chats.get(ac.chatKey)?.record.type;
+    const scope = this.d.model.scopeMuteOf(accountId);
+    return (type === 'channel' ? scope.channel : type === 'private' ? scope.private : scope.group) > 0;
+  }
+
+  /** Mutes the member's support chats that notify now. False when it could not run (account not ready). */
+  private async muteMember(memberUserId: number): Promise<boolean> {
+    const accountId = this.accountOf(memberUserId);
+    if (accountId === null) return true;
+    const account = this.d.accounts.get(accountId)!;
+    await this.d.whenAccountReady?.(accountId);
+    if (account.authState().kind !== 'ready') return false;
+    const started = performance.now();
+    const now = this.d.now();
+    const already = new Set((await listDutyMutes(this.d.db, accountId)).map((r) => r.chatKey));
+    const rows: DutyMuteRecord[] = [];
+    let untouched = 0;
+    for (const ac of this.d.model.accountChats.get(accountId)?.values() ?? []) {
+      if (!this.isSupport(ac.chatKey) || already.has(ac.chatKey)) continue;
+      if (this.silent(accountId, ac)) {
+        untouched++;
+        continue;
+      }
+      rows.push({ accountId, chatKey: ac.chatKey, tdChatId: ac.tdChatId, memberUserId, previous: ac.notificationSettings, mutedAt: now });
+    }
+    // Saved first: a crash after a call must still know what to restore.
+    await this.d.writer.run(async (trx) => {
+      await insertDutyMutes(trx, rows);
+      await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyMute', accountId, chatKey: null, details: { memberUserId, chats: rows.length }, outcome: 'ok', errorCode: null });
+    });
+    const { failed, calls } = await this.each(rows, (r) => this.setSettings(account, r.tdChatId, muted(r.previous)));
+    if (failed.length > 0) {
+      await this.d.writer.run((trx) => deleteDutyMutes(trx, accountId, failed.map((r) => r.chatKey)));
+      this.d.logger.warn('duty: some support chats could not be muted', { accountId, failed: failed.length });
+    }
+    this.switches.push({ memberUserId, accountId, action: 'mute', changed: rows.length - failed.length, untouched, failed: failed.length, calls, ms: performance.now() - started });
+    return true;
+  }
+
+  /** Restores the saved settings of the member's chats. False when some must be tried again. */
+  private async restoreMember(memberUserId: number, saved: readonly DutyMuteRecord[]): Promise<boolean> {
+    if (saved.length === 0) return true;
+    const started = performance.now();
+    let ok = true;
+    for (const accountId of new Set(saved.map((r) => r.accountId))) {
+      const account = this.d.accounts.get(accountId);
+      if (!account) continue;
+      await this.d.whenAccountReady?.(accountId);
+      if (account.authState().kind !== 'ready') {
+        ok = false;
+        continue;
+      }
+      const rows = saved.filter((r) => r.accountId === accountId);
+      const chats = this.d.model.accountChats.get(accountId);
+      const ours = rows.filter((r) => {
+        const s = chats?.get(r.chatKey)?.notificationSettings;
+        return s !== undefined && !s.useDefaultMuteFor && (s.muteFor ?? 0) > 0;
+      });
+      const { failed, calls } = await this.each(ours, (r) => this.setSettings(account, r.tdChatId, r.previous));
+      const failedKeys = new Set(failed.map((r) => r.chatKey));
+      const done = rows.filter((r) => !failedKeys.has(r.chatKey)).map((r) => r.chatKey);
+      const now = this.d.now();
+      await this.d.writer.run(async (trx) => {
+        await deleteDutyMutes(trx, accountId, done);
+        await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyRestore', accountId, chatKey: null, details: { memberUserId, restored: ours.length - failed.length, leftAsChanged: rows.length - ours.length, failed: failed.length }, outcome: failed.length ? 'error' : 'ok', errorCode: null });
+      });
+      if (failed.length > 0) ok = false;
+      this.switches.push({ memberUserId, accountId, action: 'restore', changed: ours.length - failed.length, untouched: rows.length - ours.length, failed: failed.length, calls, ms: performance.now() - started });
+    }
+    return ok;
+  }
+
+  /** Runs `fn` over rows with bounded concurrency; returns the rows that failed and the calls made. */
+  private async each(rows: readonly DutyMuteRecord[], fn: (r: DutyMuteRecord) => Promise<number>): Promise<{ failed: DutyMuteRecord[]; calls: number }> {
+    const failed: DutyMuteRecord[] = [];
+    let calls = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) {
+        const r = rows[next++]!;
+        try {
+          calls += await fn(r);
+        } catch (error) {
+          failed.push(r);
+          calls++;
+          this.d.logger.warn('duty: a notification change failed', { chatKey: r.chatKey, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.d.concurrency ?? 8, rows.length) }, worker));
+    return { failed, calls };
+  }
+
+  /** One settings change, sitting out a short flood wait as the policy allows. Returns the calls made. */
+  private async setSettings(account: TelegramAccount, tdChatId: number, settings: NotificationSettings): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await account.setChatNotificationSettings(tdChatId, settings);
+        return attempt;
+      } catch (error) {
+        const decision = floodWaitPolicy(error, attempt);
+        if ('giveUp' in decision) throw error;
+        await new Promise((r) => setTimeout(r, decision.retryAfterMs));
+      }
+    }
+  }
+}
+
+/** The same settings, muted for good. */
+function muted(s: NotificationSettings): NotificationSettings {
+  return { ...s, useDefaultMuteFor: false, muteFor: MUTE_FOREVER_S, raw: { ...s.raw, use_default_mute_for: false, mute_for: MUTE_FOREVER_S } };
+}

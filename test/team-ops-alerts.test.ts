@@ -1,0 +1,149 @@
+/**
+ * Alerts against the simulated company: one alert per situation however often the daemon looks,
+ * reminders after the set time, a new alert for a new wait, Telegram messages from the alert
+ * account to the team chat or by direct message as each member chose, rate-limited.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../src/domain/events.ts';
+import { startTeamOpsSim, type TeamOpsSim } from './helpers/team-ops-sim.ts';
+
+let t = Date.parse('2025-06-02T10:00:00Z');
+const clock = () => t;
+let sim: TeamOpsSim | null = null;
+
+afterEach(async () => {
+  await sim?.dispose();
+  sim = null;
+});
+
+type AlertEvent = Extract<DomainEvent, { type: 'alert' }>;
+const alertsIn = (s: TeamOpsSim): AlertEvent[] => s.events.filter((e): e is AlertEvent => e.type === 'alert');
+
+function sends(s: TeamOpsSim, fromUserId: number) {
+  return s.demo.world.callLog({ method: 'sendMessage', accountUserId: fromUserId }).map((c) => c.request as { chat_id: number; input_message_content: { text: { text: string } } });
+}
+
+async function start(alerts: Record<string, unknown>) {
+  const s = await startTeamOpsSim({ clock, teamOps: { alerts: { rules: { mentionAfterMs: 10 * 60_000, reminderAfterMs: 30 * 60_000, maxReminders: 2 }, ...alerts } } });
+  return s;
+}
+
+/** Moves the clock, lets the overdue clock flip what is due, then takes one alert look. */
+async function advance(s: TeamOpsSim, ms: number) {
+  t += ms;
+  s.daemon.clock.rearm();
+  await s.settle();
+  await s.daemon.teamOps.alerts.tickNow();
+  await s.settle();
+}
+
+describe('alerts', () => {
+  it('alerts each overdue chat once, reminds after the set time, and alerts again for the next wait', async () => {
+    t = Date.parse('2025-06-02T10:00:00Z');
+    sim = await start({});
+    const fromUser = sim.demo.company.accounts[3]!.userId;
+    await advance(sim, 0);
+    const first = alertsIn(sim);
+    const overdue = [...sim.daemon.model.chats.values()].filter((c) => c.kind === 'support' && sim!.daemon.model.waitingView(c.record.key, t).isOverdue);
+    expect(overdue.length).toBeGreaterThan(0);
+    expect(first.filter((a) => a.alert.kind === 'overdue').map((a) => a.alert.chatKey).sort()).toEqual(overdue.map((c) => c.record.key).sort());
+    // Admins on duty are the recipients (everyone while duty is unused); no alert account: no messages.
+    const admins = [...sim.daemon.model.roster.byId.values()].filter((m) => m.role === 'admin').map((m) => m.userId).sort((a, b) => a - b);
+    expect(first[0]!.alert.recipients).toEqual(admins);
+    expect(sends(sim, fromUser)).toEqual([]);
+
+    // Looking again and again changes nothing.
+    await advance(sim, 60_000);
+    await advance(sim, 60_000);
+    const byKey = new Map<string, number[]>();
+    for (const a of alertsIn(sim)) byKey.set(a.alert.key, [...(byKey.get(a.alert.key) ?? []), a.alert.reminder]);
+    expect([...byKey.values()].every((r) => r.join() === '0')).toBe(true);
+
+    // Half an hour after an alert a still-overdue chat is reminded of, once.
+    const reminded = first.find((a) => a.alert.kind === 'overdue')!.alert;
+    await advance(sim, 29 * 60_000);
+    const reminders = alertsIn(sim).filter((a) => a.alert.key === reminded.key).map((a) => a.alert.reminder);
+    expect(reminders).toEqual([0, 1]);
+    expect(alertsIn(sim).find((a) => a.alert.key === reminded.key && a.alert.reminder === 1)!.alert.text).toMatch(/^Reminder 1: /);
+
+    // "It's OK" ends the situation; the next client message starts a new wait, which alerts anew once overdue.
+    await sim.daemon.actions.acknowledge({ label: 'test', memberUserId: admins[0]! }, reminded.chatKey);
+    await advance(sim, 1000);
+    expect(await sim.store.db.selectFrom('alert_state').select('key').where('key', '=', reminded.key).execute()).toEqual([]);
+    const chat = sim.demo.company.clientChats.find((c) => String(c.chatId) === reminded.chatKey)!;
+    sim.demo.world.sendMessage({ chat: chat.chat, senderId: chat.clients[0]!.userId, text: 'Still broken, please look' });
+    await advance(sim, 16 * 60_000);
+    const again = alertsIn(sim).filter((a) => a.alert.chatKey === reminded.chatKey && a.alert.key !== reminded.key);
+    expect(again.map((a) => a.alert.reminder)).toEqual([0]);
+  });
+
+  it('alerts an unread mention of an on-duty member after N minutes, and a raised alarm at once', async () => {
+    t = Date.parse('2025-06-02T10:00:00Z');
+    sim = await start({});
+    await advance(sim, 0);
+    const model = sim.daemon.model;
+    const mentioned = [...model.accountChats].flatMap(([accountId, rows]) => [...rows.values()].filter((r) => r.unreadMentionCount > 0 && model.chats.get(r.chatKey)?.kind === 'support').map((r) => ({ accountId, chatKey: r.chatKey })));
+    expect(mentioned.length).toBeGreaterThan(0);
+    expect(alertsIn(sim).filter((a) => a.alert.kind === 'mention')).toEqual([]);
+    await advance(sim, 10 * 60_000 + 1000);
+    const mentions = alertsIn(sim).filter((a) => a.alert.kind === 'mention');
+    expect(mentions.map((a) => `${a.alert.memberUserId}:${a.alert.chatKey}`).sort()).toEqual(mentioned.map((m) => `${model.accountUsers.get(m.accountId)}:${m.chatKey}`).sort());
+    expect(mentions[0]!.alert.recipients).toContain(mentions[0]!.alert.memberUserId);
+
+    const quiet = sim.demo.company.clientChats.find((c) => c.scenario === 'quiet')!;
+    await sim.daemon.actions.raiseAlarm({ label: 'test', memberUserId: null }, String(quiet.chatId), 'db-prod-2 is down');
+    await sim.settle();
+    await sim.daemon.teamOps.whenIdle();
+    const alarm = alertsIn(sim).filter((a) => a.alert.kind === 'alarm');
+    expect(alarm).toHaveLength(1);
+    expect(alarm[0]!.alert.text).toContain('db-prod-2 is down');
+    if (quiet.kind === 'supergroup') expect(alarm[0]!.alert.link).toMatch(/^https:\/\/t\.me\/c\/\d+\/\d+$/);
+    else expect(alarm[0]!.alert.link).toBeNull();
+  });
+
+  it('sends the alert account’s messages to the team chat or by DM as each member chose, rate-limited per destination', async () => {
+    t = Date.parse('2025-06-02T10:00:00Z');
+    const probe = await startTeamOpsSim({ clock });
+    const fromAccountId = probe.demo.accounts[3]!.accountId;
+    await probe.dispose();
+    sim = await start({ fromAccountId, perMinute: 2, burst: 2 });
+    const { company } = sim.demo;
+    const from = company.accounts[3]!.userId;
+    const dmMember = company.accounts[0]!.userId; // has a private chat with the manager account
+    const other = company.accounts[1]!.userId;
+    const teamChat = () => sends(sim!, from).filter((r) => r.chat_id === company.teamChat.id).map((r) => r.input_message_content.text.text);
+    const dms = () => sends(sim!, from).filter((r) => r.chat_id === dmMember).map((r) => r.input_message_content.text.text);
+    await advance(sim, 0);
+    const overdue = alertsIn(sim).length;
+    expect(overdue).toBeGreaterThan(2);
+    // Two at once (the burst); the rest waits its turn. The subscription got all of them.
+    expect(teamChat()).toHaveLength(2);
+    expect(teamChat()[0]).toContain(`@${sim.daemon.model.users.get(dmMember)!.username}`);
+
+    expect(await sim.daemon.teamOps.alerts.setChannels({ label: 'test', memberUserId: dmMember }, dmMember, ['dm'])).toEqual(['dm']);
+    const quiet = company.clientChats.filter((c) => c.scenario === 'quiet').slice(0, 3);
+    for (const c of quiet) await sim.daemon.actions.raiseAlarm({ label: 'test', memberUserId: null }, String(c.chatId), `alarm in ${c.title}`);
+    await advance(sim, 1000);
+    expect(alertsIn(sim).filter((a) => a.alert.kind === 'alarm')).toHaveLength(3);
+    expect(dms()).toHaveLength(2);
+    expect(dms()[0]).toMatch(/^Alarm in /);
+    expect(teamChat()).toHaveLength(2); // that bucket is still empty
+
+    await advance(sim, 60_000);
+    expect(teamChat()).toHaveLength(4);
+    expect(dms()).toHaveLength(3);
+    const alarmInTeamChat = teamChat().filter((x) => x.startsWith('Alarm in'));
+    for (const text of alarmInTeamChat) {
+      expect(text).not.toContain(`@${sim.daemon.model.users.get(dmMember)!.username}`);
+      expect(text).toContain(`@${sim.daemon.model.users.get(other)!.username}`);
+    }
+
+    // Channels and what was alerted are stored: a new daemon keeps both and repeats nothing.
+    const alerted = new Set(alertsIn(sim).map((a) => a.alert.id));
+    sim = await sim.restart();
+    expect(sim.daemon.teamOps.alerts.channelsOf(dmMember)).toEqual(['dm']);
+    expect(sim.daemon.teamOps.alerts.channelsOf(other)).toEqual(['teamChat']);
+    await advance(sim, 1000);
+    expect(alertsIn(sim).filter((a) => alerted.has(a.alert.id))).toEqual([]);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Duty switching against the simulated Telegram, across the spring daylight-saving change in
+ * Europe/Berlin: support chats muted at off-duty time on the member's own account, restored to
+ * exactly their previous settings at on-duty time; personal chats and the team chat untouched;
+ * a switch missed while the daemon was down caught up at start.
+ */
+import type * as Td from 'tdlib-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MUTE_FOREVER_S } from '../src/app/duty.ts';
+import type { DemoWorld } from '../src/cli/demo.ts';
+import { startTeamOpsSim, type TeamOpsSim } from './helpers/team-ops-sim.ts';
+
+const utc = (iso: string) => Date.parse(iso);
+let t = utc('2025-03-29T16:30:00Z'); // Saturday 17:30 in Berlin (CET, +1)
+const clock = () => t;
+let sim: TeamOpsSim | null = null;
+
+afterEach(async () => {
+  await sim?.dispose();
+  sim = null;
+});
+
+const manager = { label: 'test:manager', memberUserId: null };
+
+/** Every chat the member's account sees, with its notification settings in simulated Telegram. */
+function settingsOf(demo: DemoWorld, userId: number): Map<string, Td.chatNotificationSettings> {
+  const out = new Map<string, Td.chatNotificationSettings>();
+  for (const chat of demo.world.chats()) {
+    if (!demo.world.isMember(chat, userId)) continue;
+    out.set(chat.key, demo.world.chatState(userId, chat).notificationSettings);
+  }
+  return out;
+}
+
+function supportChatsOf(demo: DemoWorld, userId: number) {
+  return demo.company.clientChats.filter((c) => c.teamIds.includes(userId));
+}
+
+describe('duty', () => {
+  it('mutes support chats at off-duty time and restores exactly the previous settings at on-duty time, across the DST change', async () => {
+    let member!: number;
+    let already!: string;
+    sim = await startTeamOpsSim({
+      clock,
+      setup: (demo) => {
+        member = demo.company.accounts[0]!.userId;
+        const mine = supportChatsOf(demo, member);
+        expect(mine.length).toBeGreaterThanOrEqual(4);
+        const base = demo.world.chatState(member, mine[0]!.chat).notificationSettings;
+        // Settings the member chose on their phone: a sound and previews, the account default, and a chat already muted.
+        demo.world.setNotificationSettings(member, mine[0]!.chat, { ...base, use_default_sound: false, sound_id: '77', use_default_show_preview: false, show_preview: true, disable_mention_notifications: true });
+        demo.world.setNotificationSettings(member, mine[1]!.chat, { ...base, use_default_mute_for: true, mute_for: 0 });
+        demo.world.setNotificationSettings(member, mine[2]!.chat, { ...base, use_default_mute_for: false, mute_for: 7200 });
+        already = mine[2]!.chat.key;
+      },
+    });
+    const { demo, daemon } = sim;
+    const duty = daemon.teamOps.duty;
+    const accountId = demo.accounts[0]!.accountId;
+    const before = settingsOf(demo, member);
+    const support = new Set(supportChatsOf(demo, member).map((c) => c.chat.key));
+    const mutedChatId = String(supportChatsOf(demo, member).find((c) => c.chat.key !== already)!.chatId);
+
+    await duty.setSchedule(manager, {
+      memberUserId: member,
+      timeZone: 'Europe/Berlin',
+      shifts: [6, 7, 1].map((day) => ({ day: day as 1, from: '09:00', to: '18:00' })),
+      muteOffDuty: true,
+    });
+    await sim.settle();
+    expect(duty.view().onDuty.find((e) => e.memberUserId === member)?.until).toBe(utc('2025-03-29T17:00:00Z'));
+    expect(demo.world.callLog({ method: 'setChatNotificationSettings' })).toEqual([]);
+
+    // 18:00 CET: off duty.
+    t = utc('2025-03-29T17:00:05Z');
+    await duty.tickNow();
+    await sim.settle();
+    expect(sim.events.filter((e) => e.type === 'dutyChanged').at(-1)).toMatchObject({ duty: { changed: [{ memberUserId: member, onDuty: false }] } });
+    const off = settingsOf(demo, member);
+    for (const [key, s] of off) {
+      const was = before.get(key)!;
+      if (support.has(key) && key !== already) expect(s).toEqual({ ...was, use_default_mute_for: false, mute_for: MUTE_FOREVER_S });
+      else expect(s).toEqual(was); // the team chat, personal chats, and the chat that was already silent
+    }
+    const calls = demo.world.callLog({ method: 'setChatNotificationSettings' });
+    expect(calls.every((c) => c.accountUserId === member)).toBe(true);
+    expect(calls).toHaveLength(support.size - 1);
+    expect(await duty.mutedChats(member)).toHaveLength(support.size - 1);
+    // Next on duty: Sunday 09:00 in Berlin, which is now CEST (+2): 07:00Z, not 08:00Z.
+    expect(duty.view().next.find((e) => e.memberUserId === member)?.from).toBe(utc('2025-03-30T07:00:00Z'));
+    // The dialog rows follow Telegram: muted on the member's account.
+    expect(daemon.queries.dialog(accountId, mutedChatId, null)?.isMuted).toBe(true);
+
+    // A minute before, nothing changes; at 09:00 CEST everything is as it was.
+    t = utc('2025-03-30T06:59:00Z');
+    await duty.tickNow();
+    await sim.settle();
+    expect(settingsOf(demo, member)).toEqual(off);
+    t = utc('2025-03-30T07:00:05Z');
+    await duty.tickNow();
+    await sim.settle();
+    expect(settingsOf(demo, member)).toEqual(before);
+    expect(await duty.mutedChats(member)).toEqual([]);
+    expect(duty.switches.map((s) => [s.action, s.changed, s.untouched])).toEqual([
+      ['mute', support.size - 1, 1],
+      ['restore', support.size - 1, 0],
+    ]);
+  });
+
+  it('catches up at start when the daemon was down across a shift change, both ways', async () => {
+    t = utc('2025-03-30T15:00:00Z'); // Sunday 17:00 CEST: on duty
+    sim = await startTeamOpsSim({ clock });
+    const member = sim.demo.company.accounts[1]!.userId;
+    const before = settingsOf(sim.demo, member);
+    await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 7, from: '09:00', to: '18:00' }, { day: 1, from: '09:00', to: '18:00' }], muteOffDuty: true });
+    await sim.settle();
+    await sim.stop();
+
+    t = utc('2025-03-30T20:00:00Z'); // down across 18:00
+    sim = await sim.restart();
+    await sim.settle();
+    const muted = [...settingsOf(sim.demo, member)].filter(([, s]) => s.mute_for === MUTE_FOREVER_S).map(([k]) => k);
+    expect(new Set(muted)).toEqual(new Set(supportChatsOf(sim.demo, member).map((c) => c.chat.key)));
+    await sim.stop();
+
+    t = utc('2025-03-31T07:30:00Z'); // down across Monday 09:00 CEST
+    sim = await sim.restart();
+    await sim.settle();
+    expect(settingsOf(sim.demo, member)).toEqual(before);
+  });
+
+  it('never mutes a member who did not opt in, and counts on-duty mentions by the schedules', async () => {
+    t = utc('2025-06-02T21:00:00Z'); // Monday 23:00 in Berlin
+    sim = await startTeamOpsSim({ clock });
+    const { company } = sim.demo;
+    const summaryBefore = sim.daemon.queries.teamSummary(t);
+    for (const a of company.accounts) {
+      await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: a.userId, timeZone: 'Europe/Berlin', shifts: [{ day: 1, from: '09:00', to: '18:00' }], muteOffDuty: false });
+    }
+    await sim.settle();
+    expect(sim.demo.world.callLog({ method: 'setChatNotificationSettings' })).toEqual([]);
+    // Nobody with an account is on duty at 23:00: no mention counts as an on-duty mention.
+    expect(summaryBefore.mentionedOnDuty).toBeGreaterThan(0);
+    expect(sim.daemon.queries.teamSummary(t).mentionedOnDuty).toBe(0);
+    expect(sim.events.filter((e) => e.type === 'teamSummaryChanged').at(-1)).toMatchObject({ summary: { mentionedOnDuty: 0 } });
+    // An override puts one of them on duty now.
+    const model = sim.daemon.model;
+    const mentioned = [...model.accountChats].find(([, rows]) => [...rows.values()].some((r) => r.unreadMentionCount > 0 && model.chats.get(r.chatKey)?.kind === 'support'))!;
+    const one = { userId: model.accountUsers.get(mentioned[0])! };
+    await sim.daemon.teamOps.duty.addOverride(manager, { memberUserId: one.userId, from: t - 3600_000, to: t + 3600_000, onDuty: true, note: 'covering' });
+    expect(sim.daemon.queries.teamSummary(t).mentionedOnDuty).toBeGreaterThan(0);
+    expect(sim.daemon.teamOps.duty.view().onDuty.map((e) => e.memberUserId)).toEqual([one.userId]);
+  });
+});

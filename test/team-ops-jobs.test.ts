@@ -1,0 +1,319 @@
+/**
+ * Membership jobs against the simulated Telegram: planning, batching, privacy fallbacks,
+ * PEER_FLOOD, a restart in the middle, two jobs over the same member and chat, offboarding, and
+ * bad input. The simulator's call log is the witness of what was sent to Telegram.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Actor } from '../src/app/actions.ts';
+import type { JobRequest } from '../src/app/membership-jobs.ts';
+import { DomainError } from '../src/domain/errors.ts';
+import type { SimCall } from '../src/tdlib/simulator/world.ts';
+import { startTeamOpsSim, type TeamOpsSim } from './helpers/team-ops-sim.ts';
+
+const manager: Actor = { label: 'test:manager', memberUserId: null };
+let t = Date.parse('2025-06-02T10:00:00Z');
+const clock = () => t;
+let sim: TeamOpsSim | null = null;
+
+afterEach(async () => {
+  await sim?.dispose();
+  sim = null;
+});
+
+const FAST = { jobs: { limits: { minIntervalMs: 0, maxPerDay: 1000 }, removeIntervalMs: 0 } };
+
+function request(c: SimCall): { chat_id: number; user_ids?: number[]; user_id?: number; member_id?: { user_id: number }; status?: { _: string } } {
+  return c.request as never;
+}
+
+/** Every add of `userId` the accounts sent, as [account user, chat id]. */
+function addsOf(s: TeamOpsSim, userId: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const c of s.demo.world.callLog()) {
+    const r = request(c);
+    if ((c.method === 'addChatMembers' && r.user_ids?.includes(userId)) || (c.method === 'addChatMember' && r.user_id === userId)) out.push([c.accountUserId, r.chat_id]);
+  }
+  return out;
+}
+
+function nonAccountAdmins(s: TeamOpsSim) {
+  return s.demo.company.team.filter((m) => m.role === 'admin' && !m.isAccount);
+}
+
+function accountIdOf(s: TeamOpsSim, userId: number): string {
+  return s.demo.accounts[s.demo.company.accounts.findIndex((a) => a.userId === userId)]!.accountId;
+}
+
+async function run(s: TeamOpsSim, req: JobRequest) {
+  const started = await s.daemon.teamOps.jobs.create(manager, req);
+  await s.settle();
+  return { ...started, report: await s.daemon.teamOps.jobs.job(started.job!.id) };
+}
+
+describe('membership jobs', () => {
+  it('adds a member to every support chat: supergroups by addChatMembers, basic groups by addChatMember, skipping where they are', async () => {
+    sim = await startTeamOpsSim({ clock, teamOps: FAST });
+    const x = nonAccountAdmins(sim)[0]!;
+    const { company, world } = sim.demo;
+    const dry = await sim.daemon.teamOps.jobs.create(manager, { kind: 'addMemberToChats', memberUserId: x.userId, allSupport: true }, true);
+    expect(dry.job).toBeNull();
+    expect(addsOf(sim, x.userId)).toEqual([]);
+    const already = company.clientChats.filter((c) => c.teamIds.includes(x.userId));
+    expect(dry.plan.counts).toEqual({ todo: company.clientChats.length - already.length, skip: already.length, impossible: 0 });
+    expect(dry.plan.items.filter((i) => i.outcome === 'skip').every((i) => /^already /.test(i.reason!))).toBe(true);
+
+    const { report } = await run(sim, { kind: 'addMemberToChats', memberUserId: x.userId, allSupport: true });
+    expect(report.job).toMatchObject({ state: 'done', counts: { done: company.clientChats.length - already.length, skipped: already.length, failed: 0 } });
+    for (const c of company.clientChats) expect(world.isMember(c.chat, x.userId)).toBe(true);
+    // One add per chat, each through the right method for the chat's kind.
+    const adds = world.callLog().filter((c) => (c.method === 'addChatMembers' || c.method === 'addChatMember') && (request(c).user_ids?.includes(x.userId) || request(c).user_id === x.userId));
+    expect(adds).toHaveLength(company.clientChats.length - already.length);
+    for (const call of adds) {
+      const chat = company.clientChats.find((c) => c.chatId === request(call).chat_id)!;
+      expect(call.method).toBe(chat.kind === 'basicGroup' ? 'addChatMember' : 'addChatMembers');
+    }
+    expect(new Set(adds.map((c) => c.method))).toEqual(new Set(['addChatMember', 'addChatMembers']));
+    // Progress went out as events with absolute counts, ending with the finished job.
+    const progress = sim.events.filter((e) => e.type === 'membershipJobChanged');
+    expect(progress.at(-1)).toMatchObject({ job: { id: report.job.id, state: 'done' } });
+  });
+
+  it('adds several members to a supergroup in one call of up to 20', async () => {
+    sim = await startTeamOpsSim({ clock, teamOps: FAST });
+    const chat = sim.demo.company.clientChats.find((c) => c.kind === 'supergroup')!;
+    const missing = sim.demo.company.team.filter((m) => !chat.teamIds.includes(m.userId)).map((m) => m.userId);
+    const { report } = await run(sim, { kind: 'addMembersToChat', chatKey: String(chat.chatId), memberUserIds: missing });
+    expect(report.job.counts.done).toBe(missing.length);
+    const calls = sim.demo.world.callLog({ method: 'addChatMembers' });
+    expect(calls).toHaveLength(1);
+    expect(new Set(request(calls[0]!).user_ids)).toEqual(new Set(missing));
+  });
+
+  it('stops an account on PEER_FLOOD, moves its items to another account with rights, and pauses the rest with the reason', async () => {
+    sim = await startTeamOpsSim({ clock, teamOps: FAST });
+    const { company, world } = sim.demo;
+    const x = nonAccountAdmins(sim)[1]!;
+    const flooded = company.accounts[0]!;
+    world.failures.peerFlood(flooded.userId, { afterAdds: 1 });
+    const { report } = await run(sim, { kind: 'addMemberToChats', memberUserId: x.userId, allSupport: true });
+
+    expect(report.job.state).toBe('paused');
+    expect(report.job.reason).toContain('PEER_FLOOD');
+    const limits = sim.daemon.teamOps.jobs.limitsOf(accountIdOf(sim, flooded.userId));
+    expect(limits.blockedUntil).toBeGreaterThanOrEqual(t + 24 * 3600_000 - 1000);
+    // The flooded account tried twice (one add went through, then PEER_FLOOD) and never again.
+    expect(addsOf(sim, x.userId).filter(([acc]) => acc === flooded.userId)).toHaveLength(2);
+    const accountIds = new Set(company.accounts.map((a) => a.userId));
+    for (const item of report.items) {
+      const chat = company.clientChats.find((c) => String(c.chatId) === item.chatKey)!;
+      const others = chat.teamIds.filter((id) => accountIds.has(id) && id !== flooded.userId);
+      if (item.state === 'pending') {
+        // Only the flooded account can add here: the item waits for it.
+        expect(others).toEqual([]);
+        expect(world.isMember(chat.chat, x.userId)).toBe(false);
+      } else if (item.state === 'done') expect(world.isMember(chat.chat, x.userId)).toBe(true);
+    }
+    const pending = report.items.filter((i) => i.state === 'pending');
+    expect(pending.length).toBeGreaterThan(0);
+    expect(report.items.some((i) => i.state === 'done' && i.accountId !== accountIdOf(sim!, flooded.userId))).toBe(true);
+
+    // A day later the account may add again and the job finishes, nobody added twice.
+    world.failures.clearPeerFlood(flooded.userId);
+    t += 24 * 3600_000 + 5_000;
+    sim.daemon.teamOps.jobs.kick();
+    await sim.settle();
+    const after = await sim.daemon.teamOps.jobs.job(report.job.id);
+    expect(after.job.state).toBe('done');
+    for (const c of company.clientChats) expect(world.isMember(c.chat, x.userId)).toBe(true);
+    const perChat = new Map<number, number>();
+    for (const [, chatId] of addsOf(sim, x.userId)) perChat.set(chatId, (perChat.get(chatId) ?? 0) + 1);
+    // Exactly one successful add per chat; the refused PEER_FLOOD call is the only repeat.
+    expect([...perChat.values()].filter((n) => n > 1)).toHaveLength(1);
+  });
+
+  it('sends a privacy-restricted member a one-use invite link by direct message, or reports it when the message fails', async () => {
+    let viaDm!: number;
+    let reported!: number;
+    let chatId!: number;
+    sim = await startTeamOpsSim({
+      clock,
+      teamOps: FAST,
+      setup: (demo) => {
+        const chat = demo.company.clientChats.find((c) => c.kind === 'supergroup' && c.teamIds.filter((id) => demo.company.accounts.some((a) => a.userId === id)).length === 1)!;
+        chatId = chat.chatId;
+        const [a, b] = demo.company.team.filter((m) => m.role === 'admin' && !m.isAccount && !chat.teamIds.includes(m.userId));
+        viaDm = a!.userId;
+        reported = b!.userId;
+        demo.world.failures.restrictInvites(viaDm);
+        demo.world.failures.restrictInvites(reported);
+        const actor = chat.teamIds.find((id) => demo.company.accounts.some((acc) => acc.userId === id))!;
+        demo.world.ensurePrivateChat(actor, viaDm);
+      },
+    });
+    const { report } = await run(sim, { kind: 'addMembersToChat', chatKey: String(chatId), memberUserIds: [viaDm, reported] });
+    const byMember = new Map(report.items.map((i) => [i.memberUserId, i]));
+    expect(byMember.get(viaDm)).toMatchObject({ state: 'invited', inviteDelivery: 'dm' });
+    expect(byMember.get(reported)).toMatchObject({ state: 'invited', inviteDelivery: 'report' });
+    expect(byMember.get(reported)!.reason).toContain('direct message');
+    const link = byMember.get(viaDm)!.inviteLink!;
+    expect(link).toMatch(/^https:\/\/t\.me\/\+/);
+    // The member got the link in a private chat, and it works exactly once.
+    const dm = sim.demo.world.allMessages().filter((m) => m.chatKind === 'private' && m.text.includes(link));
+    expect(dm).toHaveLength(1);
+    const world = sim.demo.world;
+    expect(world.isMember(chatId, viaDm)).toBe(false);
+    world.joinByLink(viaDm, link);
+    expect(world.isMember(chatId, viaDm)).toBe(true);
+    expect(() => world.joinByLink(reported, link)).toThrow();
+    expect(world.callLog({ method: 'createChatInviteLink' }).map((c) => (c.request as { member_limit: number }).member_limit)).toEqual([1, 1]);
+  });
+
+  it('resumes after a restart without repeating a done item, and verifies the one that was under way', async () => {
+    const slow = { jobs: { limits: { minIntervalMs: 60_000, maxPerDay: 1000 }, removeIntervalMs: 0 } };
+    sim = await startTeamOpsSim({ clock, teamOps: slow });
+    const { company, world } = sim.demo;
+    const x = nonAccountAdmins(sim)[2]!;
+    // Supergroups of one acting account, so the spacing applies between every add.
+    const anchor = company.accounts[1]!;
+    const accountIds = new Set(company.accounts.map((a) => a.userId));
+    const chats = company.clientChats.filter((c) => c.kind === 'supergroup' && c.teamIds.filter((id) => accountIds.has(id)).join() === String(anchor.userId) && !c.teamIds.includes(x.userId)).slice(0, 3);
+    expect(chats).toHaveLength(3);
+    const started = await sim.daemon.teamOps.jobs.create(manager, { kind: 'addMemberToChats', memberUserId: x.userId, chatKeys: chats.map((c) => String(c.chatId)) });
+    await sim.settle();
+    expect(addsOf(sim, x.userId)).toHaveLength(1);
+    await sim.stop();
+
+    // The crash came in the middle of the second add: stored as under way, and it did go through.
+    const db = sim.store.db;
+    const pending = await db.selectFrom('membership_job_items').selectAll().where('job_id', '=', started.job!.id).where('state', '=', 'pending').orderBy('id').execute();
+    const underWay = pending[0]!;
+    await db.updateTable('membership_job_items').set({ state: 'running', attempts: 1 }).where('id', '=', underWay.id).execute();
+    world.addMember(underWay.td_chat_id, x.userId, { inviterId: anchor.userId });
+    const addsBefore = addsOf(sim, x.userId).length;
+
+    sim = await sim.restart();
+    for (let i = 0; i < 6; i++) {
+      t += 61_000;
+      sim.daemon.teamOps.jobs.kick();
+      await sim.settle();
+    }
+    const report = await sim.daemon.teamOps.jobs.job(started.job!.id);
+    expect(report.job.state).toBe('done');
+    expect(report.items.find((i) => i.id === underWay.id)).toMatchObject({ state: 'done', reason: 'found in the chat when checked after an earlier attempt' });
+    // One more add after the restart (the remaining chat), none for the verified one, none repeated.
+    const adds = addsOf(sim, x.userId);
+    expect(adds.length - addsBefore).toBe(1);
+    expect(new Set(adds.map(([, chatId]) => chatId)).size).toBe(adds.length);
+    expect(adds.map(([, chatId]) => chatId)).not.toContain(underWay.td_chat_id);
+    for (const c of chats) expect(world.isMember(c.chat, x.userId)).toBe(true);
+  });
+
+  it('never adds twice when two jobs cover the same member and chat', async () => {
+    const slow = { jobs: { limits: { minIntervalMs: 60_000, maxPerDay: 1000 }, removeIntervalMs: 0 } };
+    sim = await startTeamOpsSim({ clock, teamOps: slow });
+    const x = nonAccountAdmins(sim)[3]!;
+    const chats = sim.demo.company.clientChats.filter((c) => !c.teamIds.includes(x.userId)).slice(0, 3);
+    const first = await sim.daemon.teamOps.jobs.create(manager, { kind: 'addMemberToChats', memberUserId: x.userId, chatKeys: chats.map((c) => String(c.chatId)) });
+    // Both jobs ask at once; the second finds the first holding every pair.
+    const [second, third] = await Promise.all([
+      sim.daemon.teamOps.jobs.create(manager, { kind: 'addMembersToChat', chatKey: String(chats[1]!.chatId), memberUserIds: [x.userId] }),
+      sim.daemon.teamOps.jobs.create(manager, { kind: 'addMemberToChats', memberUserId: x.userId, chatKeys: chats.map((c) => String(c.chatId)) }),
+    ]);
+    expect(second.job).toMatchObject({ state: 'done', counts: { skipped: 1 } });
+    expect(third.job!.counts.skipped).toBe(3);
+    const skipped = (await sim.daemon.teamOps.jobs.job(second.job!.id)).items[0]!;
+    expect(skipped.reason).toBe(`job ${first.job!.id} is already working on this member in this chat`);
+    // The store itself refuses a second unfinished item for the pair.
+    const held = (await sim.store.db.selectFrom('membership_job_items').selectAll().where('job_id', '=', first.job!.id).where('state', 'in', ['pending', 'running']).executeTakeFirstOrThrow());
+    const { id: _id, ...copy } = held;
+    await expect(sim.store.db.insertInto('membership_job_items').values({ ...copy, job_id: second.job!.id }).execute()).rejects.toThrow();
+
+    for (let i = 0; i < 4; i++) {
+      t += 61_000;
+      sim.daemon.teamOps.jobs.kick();
+      await sim.settle();
+    }
+    expect((await sim.daemon.teamOps.jobs.job(first.job!.id)).job.state).toBe('done');
+    // After the first job is done, a new one finds the member there.
+    const again = await run(sim, { kind: 'addMembersToChat', chatKey: String(chats[0]!.chatId), memberUserIds: [x.userId] });
+    expect(again.report.items[0]).toMatchObject({ state: 'skipped', reason: 'already a member' });
+    expect(addsOf(sim, x.userId).map(([, chatId]) => chatId).sort()).toEqual(chats.map((c) => c.chatId).sort());
+  });
+
+  it('offboards a member from every group: ban and unban in supergroups, removal in basic groups', async () => {
+    sim = await startTeamOpsSim({ clock, teamOps: FAST });
+    const { company, world } = sim.demo;
+    const x = nonAccountAdmins(sim)[0]!;
+    const inChats = company.clientChats.filter((c) => c.teamIds.includes(x.userId));
+    expect(inChats.length).toBeGreaterThan(0);
+    const dry = await sim.daemon.teamOps.jobs.create(manager, { kind: 'removeMemberFromChats', memberUserId: x.userId, all: true }, true);
+    expect(dry.plan.counts.todo).toBe(inChats.length + 1); // and the team chat
+    const { report } = await run(sim, { kind: 'removeMemberFromChats', memberUserId: x.userId, all: true });
+    expect(report.job).toMatchObject({ state: 'done', counts: { done: inChats.length + 1, failed: 0 } });
+    for (const c of company.clientChats) expect(world.isMember(c.chat, x.userId)).toBe(false);
+    expect(world.isMember(company.teamChat, x.userId)).toBe(false);
+    const calls = world.callLog().filter((c) => request(c).member_id?.user_id === x.userId);
+    for (const c of inChats) {
+      const methods = calls.filter((k) => request(k).chat_id === c.chatId).map((k) => `${k.method}${k.method === 'setChatMemberStatus' ? `:${request(k).status?._}` : ''}`);
+      expect(methods).toEqual(c.kind === 'supergroup' ? ['banChatMember', 'setChatMemberStatus:chatMemberStatusLeft'] : ['setChatMemberStatus:chatMemberStatusLeft']);
+    }
+    // Nothing was done in a chat the member was not in.
+    expect(new Set(calls.map((c) => request(c).chat_id))).toEqual(new Set([...inChats.map((c) => c.chatId), company.teamChat.id]));
+  });
+
+  it('answers bad input with typed errors and plans a chat nobody may add to with the reason', async () => {
+    let noRights!: number;
+    sim = await startTeamOpsSim({
+      clock,
+      teamOps: FAST,
+      setup: (demo) => {
+        const acc = demo.company.accounts[0]!.userId;
+        const boss = demo.company.team.find((m) => !m.isAccount && m.role === 'admin')!.userId;
+        const client = demo.world.addUser({ firstName: 'Olga', lastName: 'Client' });
+        noRights = demo.world.createSupergroup('Client without rights for us', [acc, client.id, boss], [boss], { creatorId: boss }).id;
+      },
+    });
+    const jobs = sim.daemon.teamOps.jobs;
+    const x = nonAccountAdmins(sim)[1]!.userId;
+    const code = async (p: Promise<unknown>) => {
+      try {
+        await p;
+        return null;
+      } catch (error) {
+        return error instanceof DomainError ? error.code : String(error);
+      }
+    };
+    expect(await code(jobs.create(manager, { kind: 'addMembersToChat', chatKey: '-100999', memberUserIds: [x] }))).toBe('NOT_FOUND');
+    expect(await code(jobs.create(manager, { kind: 'addMemberToChats', memberUserId: 4242, allSupport: true }))).toBe('NOT_FOUND');
+    expect(await code(jobs.create(manager, { kind: 'addMemberToChats', memberUserId: x, allSupport: true, chatKeys: [String(noRights)] }))).toBe('BAD_USER_INPUT');
+    expect(await code(jobs.create(manager, { kind: 'addMembersToChat', chatKey: String(noRights), memberUserIds: [] }))).toBe('BAD_USER_INPUT');
+    expect(await code(jobs.job(12345))).toBe('NOT_FOUND');
+
+    const plan = await jobs.plan({ kind: 'addMembersToChat', chatKey: String(noRights), memberUserIds: [x] });
+    expect(plan.items[0]).toMatchObject({ outcome: 'impossible', accountId: null });
+    expect(plan.items[0]!.reason).toBe(`no account can add members here: ${sim.demo.accounts[0]!.accountId} is only a member`);
+    // Started anyway, the job records the reason and touches nothing.
+    const { report } = await run(sim, { kind: 'addMembersToChat', chatKey: String(noRights), memberUserIds: [x] });
+    expect(report.items[0]).toMatchObject({ state: 'failed', reason: plan.items[0]!.reason });
+    expect(addsOf(sim, x)).toEqual([]);
+    // Cancelling a finished job is idempotent; an unknown one is NOT_FOUND.
+    expect((await jobs.cancel(manager, report.job.id)).state).toBe('done');
+    expect(await code(jobs.cancel(manager, 999))).toBe('NOT_FOUND');
+  });
+
+  it('cancels the items not done yet', async () => {
+    const slow = { jobs: { limits: { minIntervalMs: 60_000, maxPerDay: 1000 }, removeIntervalMs: 0 } };
+    sim = await startTeamOpsSim({ clock, teamOps: slow });
+    const x = nonAccountAdmins(sim)[4]!;
+    const started = await sim.daemon.teamOps.jobs.create(manager, { kind: 'addMemberToChats', memberUserId: x.userId, allSupport: true });
+    await sim.settle();
+    const cancelled = await sim.daemon.teamOps.jobs.cancel(manager, started.job!.id);
+    expect(cancelled.state).toBe('cancelled');
+    expect(cancelled.counts.pending).toBe(0);
+    t += 3600_000;
+    sim.daemon.teamOps.jobs.kick();
+    await sim.settle();
+    const accountsDone = addsOf(sim, x.userId).length;
+    expect(accountsDone).toBe(cancelled.counts.done);
+  });
+});
