@@ -10,7 +10,7 @@
 import { chatKeyOf, hasSharedMessageIds, isServerMessageId, type ChatKey, type ChatType } from '../domain/ids.ts';
 import type { ChatMemberStatus, ChatPosition, TgChat, TgEvent, TgMessage, TgUser } from '../domain/telegram.ts';
 import type { AccountChatState } from '../store/chats.repository.ts';
-import { getAccountChatPositions, patchAccountChat, putAccountChats, setChatTitle, upsertChatMembers, upsertChats } from '../store/chats.repository.ts';
+import { listAccountChatsByKeys, putAccountChats, setChatTitle, upsertChatMembers, upsertChats, type AccountChatRecord } from '../store/chats.repository.ts';
 import { markDeleted, refKey, resolveMessageIds, setContent, setEditDate, upsertMessages, type MessageRef, type MessageToStore, type StoredRef } from '../store/messages.repository.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
@@ -54,6 +54,8 @@ export interface IngestResult {
   readonly membersChanged: ReadonlySet<ChatKey>;
   readonly users: readonly TgUser[];
   readonly events: readonly TgEvent[];
+  /** The account's chat rows this batch wrote, whole. */
+  readonly accountChats: readonly AccountChatRecord[];
 }
 
 interface Plan {
@@ -318,17 +320,18 @@ export async function applyPlan(trx: Transaction<Database>, state: AccountSyncSt
   {
     await upsertUsers(trx, plan.users, now);
     await upsertChats(trx, plan.chats, now);
+    // Partial changes (read counts, mutes, positions) are merged into the stored rows here and
+    // written with the full ones in one statement, rather than one UPDATE per chat.
+    const partial = [...new Set([...plan.patches.keys(), ...plan.positions.keys()])].filter((k) => !plan.fullStates.has(k));
+    for (const row of partial.length ? await listAccountChatsByKeys(trx, state.accountId, partial) : []) {
+      const { accountId: _accountId, ...stored } = row;
+      plan.fullStates.set(row.chatKey, { ...stored, ...plan.patches.get(row.chatKey) });
+    }
     for (const [chatKey, updates] of plan.positions) {
       const full = plan.fullStates.get(chatKey);
-      if (full) {
-        plan.fullStates.set(chatKey, { ...full, positions: mergePositions(full.positions, updates) });
-        continue;
-      }
-      const stored = await getAccountChatPositions(trx, state.accountId, chatKey);
-      if (stored) plan.patches.set(chatKey, { ...plan.patches.get(chatKey), positions: mergePositions(stored, updates) });
+      if (full) plan.fullStates.set(chatKey, { ...full, positions: mergePositions(full.positions, updates) });
     }
     await putAccountChats(trx, state.accountId, [...plan.fullStates.values()], now);
-    for (const [chatKey, p] of plan.patches) await patchAccountChat(trx, state.accountId, chatKey, p, now);
     for (const [chatKey, title] of plan.titles) await setChatTitle(trx, chatKey, title, now);
     refs = await upsertMessages(trx, state.accountId, plan.messages, now);
     const changedRefs = [...plan.edits.map((e) => e.ref), ...plan.contents.map((c) => c.ref), ...plan.deletes];
@@ -365,6 +368,7 @@ export async function applyPlan(trx: Transaction<Database>, state: AccountSyncSt
     membersChanged: new Set(plan.members.map((m) => m.chatKey)),
     users: plan.users,
     events,
+    accountChats: [...plan.fullStates.values()].map((r) => ({ ...r, accountId: state.accountId })),
   };
 }
 
@@ -402,5 +406,6 @@ export async function storeHistoryPage(trx: Transaction<Database>, state: Accoun
     membersChanged: new Set(),
     users: [],
     events: [],
+    accountChats: [],
   };
 }

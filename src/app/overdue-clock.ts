@@ -12,7 +12,7 @@
  * Every change is written (waiting state, response episodes) and emitted in the caller's
  * transaction.
  */
-import { applyOverdueInput, initialOverdueState, nextDeadline, recomputeOverdue, type OverdueChange, type OverdueInput, type OverdueMessage } from '../domain/overdue.ts';
+import { applyOverdueInput, initialOverdueState, nextDeadline, recomputeOverdue, type OverdueChange, type OverdueInput, type OverdueMessage, type Waiting } from '../domain/overdue.ts';
 import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
 import type { Logger } from '../shared/log.ts';
@@ -118,7 +118,8 @@ export class OverdueClock {
 
   /** Applies inputs through the reducer, persists and emits what changed. */
   private async apply(trx: Trx, emit: Emit, chatKey: ChatKey, inputs: readonly OverdueInput[], now: UnixMs): Promise<void> {
-    let state = this.model.overdue.get(chatKey) ?? initialOverdueState(chatKey);
+    const before = this.model.overdue.get(chatKey);
+    let state = before ?? initialOverdueState(chatKey);
     const changes: OverdueChange[] = [];
     for (const input of [...inputs, { kind: 'tick', at: now } as OverdueInput]) {
       const step = applyOverdueInput(state, input, this.ctx(chatKey));
@@ -126,6 +127,9 @@ export class OverdueClock {
       changes.push(...step.changes);
     }
     this.model.overdue.set(chatKey, state);
+    // Most messages change no wait (a reply while nothing waits, a follow-up to a running wait):
+    // then there is nothing to write, which keeps ingest of busy chats cheap.
+    if (changes.length === 0 && before !== undefined && sameStoredWait(before.waiting, state.waiting)) return;
     await this.persist(trx, chatKey, changes, now);
     this.emitIfChanged(emit, chatKey, now);
   }
@@ -236,6 +240,13 @@ export class OverdueClock {
     this.stopped = true;
     this.clearTimer();
   }
+}
+
+/** Whether two waits store the same row (their pending client messages are not stored). */
+function sameStoredWait(a: Waiting | null, b: Waiting | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return a.since === b.since && a.deadline === b.deadline && a.overdueSince === b.overdueSince && a.firstClientMessageId === b.firstClientMessageId && a.kind === b.kind;
 }
 
 /** Marks the stored open episode of each ended wait as ended, with its outcome. */

@@ -93,26 +93,9 @@ export class TeamProjection {
       model.rebuildTitleOrder();
     }
 
-    // Per-account state: re-read the touched rows, which now hold merged positions and absolute counts.
-    if (r.chatsTouched.size > 0) {
-      const rows = await trx.selectFrom('account_chats').selectAll().where('account_id', '=', r.accountId).where('chat_key', 'in', [...r.chatsTouched]).execute();
-      const mine = model.accountChat(r.accountId);
-      for (const row of rows) {
-        mine.set(row.chat_key, {
-          accountId: row.account_id,
-          chatKey: row.chat_key,
-          tdChatId: row.td_chat_id,
-          unreadCount: row.unread_count,
-          lastReadInboxId: row.last_read_inbox_id,
-          lastReadOutboxId: row.last_read_outbox_id,
-          unreadMentionCount: row.unread_mention_count,
-          isMarkedAsUnread: row.is_marked_as_unread === 1,
-          notificationSettings: JSON.parse(row.notification_settings),
-          positions: JSON.parse(row.positions),
-          lastTdMessageId: row.last_td_message_id,
-        });
-      }
-    }
+    // Per-account state: the rows ingest wrote, whole (merged positions, absolute counts).
+    const mine = model.accountChat(r.accountId);
+    for (const row of r.accountChats) mine.set(row.chatKey, row);
 
     // New messages: activity, last message, message events, the overdue clock.
     const newIds = r.stored.filter((s) => s.ref.inserted).map((s) => s.ref.id);

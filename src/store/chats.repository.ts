@@ -167,6 +167,15 @@ export async function listAccountChats(db: Db, accountId: string): Promise<Accou
   return (await db.selectFrom('account_chats').selectAll().where('account_id', '=', accountId).execute()).map(rowToAccountChat);
 }
 
+export async function listAccountChatsByKeys(db: Db, accountId: string, chatKeys: readonly ChatKey[]): Promise<AccountChatRecord[]> {
+  const out: AccountChatRecord[] = [];
+  for (let i = 0; i < chatKeys.length; i += 400) {
+    const rows = await db.selectFrom('account_chats').selectAll().where('account_id', '=', accountId).where('chat_key', 'in', chatKeys.slice(i, i + 400)).execute();
+    out.push(...rows.map(rowToAccountChat));
+  }
+  return out;
+}
+
 export async function listAccountChatsOfChat(db: Db, chatKey: ChatKey): Promise<AccountChatRecord[]> {
   return (await db.selectFrom('account_chats').selectAll().where('chat_key', '=', chatKey).execute()).map(rowToAccountChat);
 }

@@ -50,7 +50,7 @@ function openSqlite(dataDir: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -58,6 +58,34 @@ function openSqlite(dataDir: string): Store {
     migrate: () => migrateToLatest(db as Kysely<unknown>, 'sqlite'),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Kysely prepares every query afresh; preparing costs as much as running a small statement, and
+ * ingest runs the same few statements thousands of times. Prepared statements are reusable, so
+ * keep the recent ones by their SQL text.
+ */
+function withStatementCache(database: SQLite.Database, size = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (sql: string): SQLite.Statement => {
+    const hit = cache.get(sql);
+    if (hit) {
+      cache.delete(sql);
+      cache.set(sql, hit);
+      return hit;
+    }
+    const statement = database.prepare(sql);
+    if (cache.size >= size) cache.delete(cache.keys().next().value!);
+    cache.set(sql, statement);
+    return statement;
+  };
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property === 'prepare') return prepare;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 async function openPostgres(url: string, options: StoreOptions): Promise<Store> {

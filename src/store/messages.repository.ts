@@ -226,12 +226,14 @@ export const idsOfKeys = (db: Db, keys: readonly { chatKey: string; msgKey: stri
 
 async function loadIds(db: Db, keys: readonly { chatKey: string; msgKey: string }[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const byChat = groupBy(keys, (k) => k.chatKey);
-  for (const [chatKey, list] of byChat) {
-    for (const part of chunks(list.map((k) => k.msgKey))) {
-      const rows = await db.selectFrom('messages').select(['id', 'msg_key']).where('chat_key', '=', chatKey).where('msg_key', 'in', part).execute();
-      for (const r of rows) out.set(`${chatKey}\u0000${r.msg_key}`, r.id);
-    }
+  // One statement for every chat in the batch: (chat_key, msg_key) IN ((…), (…)) uses the identity index.
+  for (const part of chunks(keys)) {
+    const rows = await db
+      .selectFrom('messages')
+      .select(['id', 'chat_key', 'msg_key'])
+      .where((eb) => eb(eb.refTuple('chat_key', 'msg_key'), 'in', part.map((k) => eb.tuple(k.chatKey, k.msgKey))))
+      .execute();
+    for (const r of rows) out.set(`${r.chat_key}\u0000${r.msg_key}`, r.id);
   }
   return out;
 }
@@ -242,18 +244,16 @@ async function loadAliases(
   refs: readonly { chatKey: string; tdMessageId: number }[],
 ): Promise<Map<string, { messageId: number; msgKey: string; sortKey: number }>> {
   const out = new Map<string, { messageId: number; msgKey: string; sortKey: number }>();
-  for (const [chatKey, list] of groupBy(refs, (r) => r.chatKey)) {
-    for (const part of chunks([...new Set(list.map((r) => r.tdMessageId))])) {
-      const rows = await db
-        .selectFrom('message_aliases as a')
-        .innerJoin('messages as m', 'm.id', 'a.message_id')
-        .select(['a.td_message_id', 'a.message_id', 'm.msg_key', 'm.sort_key'])
-        .where('a.account_id', '=', accountId)
-        .where('a.chat_key', '=', chatKey)
-        .where('a.td_message_id', 'in', part)
-        .execute();
-      for (const r of rows) out.set(`${chatKey}\u0000${r.td_message_id}`, { messageId: r.message_id, msgKey: r.msg_key, sortKey: r.sort_key });
-    }
+  const unique = [...new Map(refs.map((r) => [`${r.chatKey}\u0000${r.tdMessageId}`, r])).values()];
+  for (const part of chunks(unique)) {
+    const rows = await db
+      .selectFrom('message_aliases as a')
+      .innerJoin('messages as m', 'm.id', 'a.message_id')
+      .select(['a.chat_key', 'a.td_message_id', 'a.message_id', 'm.msg_key', 'm.sort_key'])
+      .where('a.account_id', '=', accountId)
+      .where((eb) => eb(eb.refTuple('a.chat_key', 'a.td_message_id'), 'in', part.map((r) => eb.tuple(r.chatKey, r.tdMessageId))))
+      .execute();
+    for (const r of rows) out.set(`${r.chat_key}\u0000${r.td_message_id}`, { messageId: r.message_id, msgKey: r.msg_key, sortKey: r.sort_key });
   }
   return out;
 }
