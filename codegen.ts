@@ -45,6 +45,7 @@ const config: CodegenConfig = {
           Preferences: m('MemberPreferencesParent'),
           Chat: m('ChatRecordParent'),
           AccountChatState: m('AccountChatRecordParent'),
+          DialogConnection: m('DialogConnectionParent'),
           Dialog: m('DialogParent'),
           LastMessage: m('LastMessageViewParent'),
           Alarm: m('AlarmParent'),

@@ -194,6 +194,38 @@ describe('queries', () => {
   });
 });
 
+describe('response cache', () => {
+  it('answers a repeated read alike, and shows a change at once, per team member, never to a revoked token', async () => {
+    const chat = supportChat(h, 8);
+    const q = `query ($a: ID!, $c: ID!) {
+      dialogs(accountId: $a, filter: { alarm: true }) { totalCount nodes { chat { id } alarm { reason } } }
+      dialog(accountId: $a, chatId: $c) { isStarred }
+    }`;
+    const v = { a: chat.accountId, c: chat.chatId };
+    type R = { dialogs: { totalCount: number }; dialog: { isStarred: boolean } };
+    const first = await h.gql<R>(q, v);
+    expect((await h.gql<R>(q, v)).body).toEqual(first.body);
+    await h.gql('mutation ($c: ID!) { raiseAlarm(chatId: $c, reason: "cache") { reason } }', { c: chat.chatId });
+    const after = await h.gql<R>(q, v);
+    expect(after.body.data!.dialogs.totalCount).toBe(first.body.data!.dialogs.totalCount + 1);
+    await h.gql('mutation ($c: ID!) { clearAlarm(chatId: $c) }', { c: chat.chatId });
+    expect((await h.gql<R>(q, v)).body.data!.dialogs.totalCount).toBe(first.body.data!.dialogs.totalCount);
+
+    // Stars are per member: the same query answers differently for the manager and the admin.
+    await h.gql('mutation ($c: ID!) { starChat(chatId: $c) }', { c: chat.chatId });
+    expect((await h.gql<R>(q, v)).body.data!.dialog.isStarred).toBe(true);
+    expect((await h.gql<R>(q, v, { token: h.tokens.admin })).body.data!.dialog.isStarred).toBe(false);
+    await h.gql('mutation ($c: ID!) { starChat(chatId: $c, starred: false) }', { c: chat.chatId });
+    expect((await h.gql<R>(q, v)).body.data!.dialog.isStarred).toBe(false);
+
+    const { token } = await h.sim.daemon.tokens.create({ name: 'cached-reader', role: 'viewer' });
+    expect((await h.gql<R>(q, v, { token })).status).toBe(200);
+    expect((await h.gql<R>(q, v, { token })).status).toBe(200);
+    await h.sim.daemon.tokens.revoke('cached-reader');
+    expect((await h.gql<R>(q, v, { token })).status).toBe(401);
+  });
+});
+
 describe('operations endpoints', () => {
   it('answers /healthz and /readyz without a token', async () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);

@@ -45,6 +45,14 @@ export type UserParent = { readonly id: number; readonly name: string; readonly 
 export type TeamMemberParent = TeamMember;
 /** A dialog row and the account it is seen through. */
 export type DialogParent = DialogRow & { readonly accountId: string };
+/** A page of dialog rows: `rows[start..end)` of the whole view. */
+export interface DialogConnectionParent {
+  readonly rows: readonly DialogParent[];
+  readonly start: number;
+  readonly end: number;
+  readonly totalCount: number;
+  readonly unreadChatCount: number;
+}
 export type PolicyParent = Daemon['model']['policies'] extends ReadonlyMap<string, infer V> ? (V extends { record: infer R } ? R : never) : never;
 export interface MessageHistoryParent {
   readonly blocks: readonly MessageBlockParent[];

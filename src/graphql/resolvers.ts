@@ -19,6 +19,7 @@ import type * as G from './generated/resolvers-types.ts';
 import { pageSize } from './limits.ts';
 import type * as P from './mappers.ts';
 import type { ApiContext, DialogParent, SenderParent, UserParent } from './mappers.ts';
+import { dialogViews } from './view-cache.ts';
 import { dialogChangeStream, eventStream, teamSummaryStream, unwrapStreamValue, type StreamHooks } from './subscriptions.ts';
 import { withTeamOps } from './team-ops.resolvers.ts';
 import { withMonitoring } from './stats.resolvers.ts';
@@ -139,7 +140,7 @@ const Query: G.QueryResolvers = {
   dialogs: (_, args, ctx) => {
     const first = pageSize('dialogs', args.first);
     requireAccount(ctx, args.accountId);
-    const view = ctx.daemon.queries.dialogs({
+    const { view, parents } = dialogViews(ctx.daemon).get({
       accountId: args.accountId,
       memberUserId: ctx.principal.memberUserId,
       filter: toFilter(args.filter),
@@ -150,22 +151,10 @@ const Query: G.QueryResolvers = {
       const cursor = decodeCursor(args.after);
       // Continue after the same chat even if rows moved; if it left the list, after its old place.
       const at = view.rows[cursor.index]?.chatKey === cursor.chatKey ? cursor.index : view.rows.findIndex((r) => r.chatKey === cursor.chatKey);
-      start = (at === -1 ? cursor.index : at) + 1;
+      start = Math.min(view.rows.length, (at === -1 ? cursor.index : at) + 1);
     }
-    const page = view.rows.slice(start, start + first);
-    const edges = page.map((row, i) => ({ cursor: encodeCursor(row.chatKey, start + i), node: dialogOf(row, args.accountId) }));
-    return {
-      edges,
-      nodes: edges.map((e) => e.node),
-      pageInfo: {
-        hasNextPage: start + page.length < view.rows.length,
-        hasPreviousPage: start > 0,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-      totalCount: view.totalCount,
-      unreadChatCount: view.unreadChatCount,
-    };
+    // Edges, nodes and cursors are made only if the query asks for them (DialogConnection below).
+    return { rows: parents(), start, end: Math.min(view.rows.length, start + first), totalCount: view.totalCount, unreadChatCount: view.unreadChatCount };
   },
   dialog: (_, args, ctx) => {
     requireAccount(ctx, args.accountId);
@@ -327,6 +316,21 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     accountStates: (c, _, ctx) => ctx.daemon.queries.accountStates(c.key),
   };
 
+  const DialogConnection: Strict<G.DialogConnectionResolvers, P.DialogConnectionParent, G.DialogConnection> = {
+    edges: (c) => {
+      const out: { cursor: string; node: DialogParent }[] = [];
+      for (let i = c.start; i < c.end; i++) out.push({ cursor: encodeCursor(c.rows[i]!.chatKey, i), node: c.rows[i]! });
+      return out;
+    },
+    nodes: (c) => c.rows.slice(c.start, c.end),
+    pageInfo: (c) => ({
+      hasNextPage: c.end < c.rows.length,
+      hasPreviousPage: c.start > 0,
+      startCursor: c.end > c.start ? encodeCursor(c.rows[c.start]!.chatKey, c.start) : null,
+      endCursor: c.end > c.start ? encodeCursor(c.rows[c.end - 1]!.chatKey, c.end - 1) : null,
+    }),
+  };
+
   const Dialog: Strict<G.DialogResolvers, DialogParent, G.Dialog> = {
     id: (d) => `${d.accountId}:${d.chatKey}`,
     chat: (d, _, ctx) => chatRecord(ctx, d.chatKey),
@@ -381,6 +385,7 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     AccountChatState: {
       isPinned: (s) => s.positions.some((p) => p.list === 'main' && p.isPinned),
     } satisfies Strict<G.AccountChatStateResolvers, P.AccountChatRecordParent, G.AccountChatState>,
+    DialogConnection,
     Dialog,
     LastMessage: {
       id: (m) => m.messageId,

@@ -27,6 +27,7 @@ import { ApiMetrics, Gauge, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { NocStatic } from './noc-static.ts';
 import { monitoringMetrics } from './stats.metrics.ts';
 import { createResolvers, type ResolverHooks } from './resolvers.ts';
+import { cacheProbePlugin, ResponseCache, type CachedResponse, type CacheProbe } from './response-cache.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 export const GRAPHQL_PATH = '/graphql';
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   /** Serve GraphiQL to browsers at /graphql (the demo). */
   readonly graphiql?: boolean;
   readonly limits?: Partial<ApiLimits>;
+  /** Answer repeated hot reads from memory between events (default true; see response-cache.ts). */
+  readonly responseCache?: boolean;
 }
 
 export interface ApiServer {
@@ -184,7 +187,7 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
     landingPage: false,
     batching: false,
     logging: false,
-    plugins: [authPlugin, variablesPlugin, ...armorPlugins(limits), metricsPlugin],
+    plugins: [authPlugin, variablesPlugin, ...armorPlugins(limits), metricsPlugin, cacheProbePlugin(daemon)],
     context: (initial) => {
       const principal = initial.principal ?? principals.get((initial as unknown as { request: Request }).request);
       if (!principal) throw createGraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -232,6 +235,16 @@ async function daemonMetrics(daemon: Daemon): Promise<(Gauge | ReturnType<typeof
 async function readiness(daemon: Daemon): Promise<{ ready: boolean; store: string; accounts: { id: string; syncState: string; syncComplete: boolean }[] }> {
   const accounts = await daemon.queries.accounts();
   return { ready: true, store: 'ok', accounts: accounts.map((a) => ({ id: a.id, syncState: a.syncState, syncComplete: a.syncComplete })) };
+}
+
+/** The body of a request whose Content-Length was checked against the limit. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
@@ -305,8 +318,76 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return;
       }
     }
-    void yoga.requestListener(req, res);
+    void serveGraphQL(req, res).catch((error) => {
+      logger.error('GraphQL request failed', { error });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(errorBody('Unexpected error.', 'INTERNAL_SERVER_ERROR'));
+    });
   });
+
+  const cache = options.responseCache === false ? null : new ResponseCache(daemon);
+  const inFlight = new Map<string, { seq: number; done: Promise<CachedResponse | null> }>();
+  /**
+   * GraphQL over HTTP. Streams (SSE) go to yoga as they are. Other requests are read whole
+   * (their size is capped above), answered from the response cache when they can be, and
+   * otherwise run through yoga, which says whether the answer may be kept.
+   */
+  async function serveGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!cache || String(req.headers.accept ?? '').includes('text/event-stream') || (req.method !== 'GET' && req.method !== 'POST')) {
+      await yoga.requestListener(req, res);
+      return;
+    }
+    const body = req.method === 'POST' ? await readBody(req) : null;
+    const token = bearerToken(req.headers.authorization);
+    const principal = token ? await daemon.tokens.authenticate(token) : null;
+    const key = principal ? `${principal.memberUserId ?? ''}\u0000${req.method}\u0000${req.headers.accept ?? ''}\u0000${req.url}\u0000${body?.toString('latin1') ?? ''}` : null;
+    let hit = key === null ? null : cache.get(key);
+    // Right after a change every poller misses at once; one computes, the others wait for it.
+    // Only a computation that started at the current event number is joined, so nobody gets an
+    // answer from before a change they may have caused.
+    const flight = key === null ? undefined : inFlight.get(key);
+    if (!hit && flight && flight.seq === daemon.bus.lastSeq) hit = await flight.done;
+    if (hit) {
+      res.writeHead(hit.status, { 'content-type': hit.contentType, 'content-length': hit.body.length }).end(hit.body);
+      return;
+    }
+    let land: (r: CachedResponse | null) => void = () => undefined;
+    if (key !== null && !inFlight.has(key)) {
+      const entry = { seq: daemon.bus.lastSeq, done: new Promise<CachedResponse | null>((r) => (land = r)) };
+      inFlight.set(key, entry);
+      const settle = land;
+      land = (r) => {
+        if (inFlight.get(key) === entry) inFlight.delete(key);
+        settle(r);
+      };
+    }
+    try {
+      await computeGraphQL(req, res, body, key, land);
+    } finally {
+      land(null);
+    }
+  }
+
+  async function computeGraphQL(req: IncomingMessage, res: ServerResponse, body: Buffer | null, key: string | null, land: (r: CachedResponse | null) => void): Promise<void> {
+    const probe: CacheProbe = { seq: -1, cacheable: false };
+    const at = Date.now();
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    const fetchWith = yoga.fetch as (url: string, init: RequestInit, context: object) => Promise<Response>;
+    const response = await fetchWith(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: req.method!, headers, ...(body ? { body: new Uint8Array(body) } : {}) }, { req, res, cacheProbe: probe });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const out: Record<string, string | string[]> = {};
+    response.headers.forEach((value, name) => {
+      out[name] = value;
+    });
+    out['content-length'] = String(bytes.length);
+    res.writeHead(response.status, out).end(bytes);
+    if (key !== null && cache && probe.cacheable && response.status === 200) {
+      const kept: CachedResponse = { status: 200, contentType: response.headers.get('content-type') ?? 'application/json', body: bytes };
+      cache.set(key, probe.seq, at, kept);
+      land(kept);
+    }
+  }
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const stripHttp = (errors: readonly GraphQLError[]) =>

@@ -12,10 +12,10 @@
  */
 import type { Principal } from '../app/tokens.ts';
 import { toDomainEvent } from '../app/writer.ts';
-import { compileDialogFilter, withStar, type DialogFilter, type DialogRow } from '../domain/dialogs.ts';
+import { compileDialogFilter, withStar, type DialogFilter } from '../domain/dialogs.ts';
 import { DomainError, badInput, notFound } from '../domain/errors.ts';
 import type { DomainEvent } from '../domain/events.ts';
-import type { ApiContext, DialogChangeParent } from './mappers.ts';
+import type { ApiContext, DialogChangeParent, DialogParent } from './mappers.ts';
 
 /** A result that carries an error to the field resolver, which throws it. */
 export interface StreamError {
@@ -91,32 +91,106 @@ export function eventStream(ctx: ApiContext, after: number | null | undefined, h
 }
 
 /**
- * Starts listening before a snapshot is taken, so no event between the two is lost: the bus
- * registers its listener synchronously, in the generator's first step.
+ * One change goes to every subscriber, so what can be shared is computed once per event:
+ * the domain event of a stored one, and a row as one member sees it.
  */
-function liveEvents(ctx: ApiContext, signal: AbortSignal): { first: Promise<IteratorResult<DomainEvent>>; rest: AsyncGenerator<DomainEvent> } {
-  const source = ctx.daemon.queries.events(undefined, signal);
-  const mapped = (async function* () {
-    for (;;) {
-      const r = await source.next();
-      if (r.done) return;
-      yield toDomainEvent(r.value);
+const domainEvents = new WeakMap<object, DomainEvent>();
+function domainEventOf(stored: Parameters<typeof toDomainEvent>[0]): DomainEvent {
+  let e = domainEvents.get(stored);
+  if (!e) domainEvents.set(stored, (e = toDomainEvent(stored)));
+  return e;
+}
+
+const sharedRows = new WeakMap<object, { seq: number; rows: Map<string, DialogParent | null> }>();
+function rowAtEvent(ctx: ApiContext, seq: number, accountId: string, chatKey: string, member: number | null, make: () => DialogParent | null): DialogParent | null {
+  let memo = sharedRows.get(ctx.daemon);
+  if (!memo || memo.seq !== seq) sharedRows.set(ctx.daemon, (memo = { seq, rows: new Map() }));
+  const key = `${accountId}\u0000${chatKey}\u0000${member ?? ''}`;
+  if (memo.rows.has(key)) return memo.rows.get(key)!;
+  const row = make();
+  memo.rows.set(key, row);
+  return row;
+}
+
+/** A live subscriber that falls this far behind is cut off with RESYNC_REQUIRED rather than buffering without bound. */
+const MAX_QUEUED = 10_000;
+
+/**
+ * A live stream fed straight from the bus: the listener turns each event into what the
+ * subscriber receives (or nothing) as it is published, and the iterator hands the results out.
+ * Cheaper than a chain of async generators, which matters when one change goes to hundreds of
+ * subscribers. `initial` runs right after the listener is registered, in the same step, so a
+ * snapshot taken there misses nothing and repeats nothing.
+ */
+export function liveStream<T>(
+  ctx: ApiContext,
+  map: (event: DomainEvent) => T | null,
+  initial: () => readonly T[],
+  hooks: StreamHooks = {},
+): AsyncIterableIterator<T | StreamError> {
+  const queue: (T | StreamError)[] = [];
+  let wake: (() => void) | null = null;
+  let closed = false;
+  let failed = false;
+  const unsubscribe = ctx.daemon.bus.subscribe((events) => {
+    if (closed || failed) return;
+    for (const stored of events) {
+      const out = map(domainEventOf(stored));
+      if (out !== null) queue.push(out);
     }
-  })();
-  return { first: mapped.next(), rest: mapped };
+    if (queue.length > MAX_QUEUED) {
+      failed = true;
+      queue.length = 0;
+      queue.push({ streamError: new DomainError('RESYNC_REQUIRED', 'this subscriber fell too far behind; refetch state and subscribe again') });
+    }
+    wake?.();
+  });
+  hooks.onOpen?.();
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    hooks.onClose?.();
+    wake?.();
+  };
+  // In the same synchronous step as the listener's registration: no event can fall between.
+  try {
+    queue.unshift(...initial());
+  } catch (error) {
+    close();
+    throw error;
+  }
+  const iterator: AsyncIterableIterator<T | StreamError> = {
+    async next() {
+      for (;;) {
+        if (queue.length > 0) {
+          const value = queue.shift()!;
+          if (isStreamError(value)) close();
+          return { done: false, value };
+        }
+        if (closed) return { done: true, value: undefined };
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    },
+    async return() {
+      close();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 /** `teamSummaryChanged`: the current summary, then each new one. */
 export function teamSummaryStream(ctx: ApiContext, hooks?: StreamHooks) {
-  return abortable(async function* (signal) {
-    const { first, rest } = liveEvents(ctx, signal);
-    yield ctx.daemon.queries.teamSummary();
-    try {
-      for (let r = await first; !r.done; r = await rest.next()) if (r.value.type === 'teamSummaryChanged') yield r.value.summary;
-    } catch (error) {
-      yield resyncAsValue(error);
-    }
-  }, hooks);
+  return liveStream(ctx, (e) => (e.type === 'teamSummaryChanged' ? e.summary : null), () => [ctx.daemon.queries.teamSummary()], hooks);
 }
 
 function starsOf(ctx: ApiContext, principal: Principal): ReadonlySet<string> {
@@ -135,42 +209,47 @@ export function dialogChangeStream(ctx: ApiContext, accountId: string, filter: D
   if (!ctx.daemon.accounts.has(accountId) && !ctx.daemon.model.accountChats.has(accountId)) throw notFound('account', accountId);
   const keep = compileDialogFilter(filter);
   const member = ctx.principal.memberUserId;
-  return abortable(async function* (signal): AsyncGenerator<DialogChangeParent | StreamError> {
-    const { first, rest } = liveEvents(ctx, signal);
-    const passing = new Map<string, boolean>();
-    let unread = 0;
-    for (const row of ctx.daemon.queries.dialogs({ accountId, memberUserId: member, filter, order: 'STABLE' }).rows) {
-      passing.set(row.chatKey, row.isUnread);
-      if (row.isUnread) unread++;
-    }
-    const change = (seq: number, at: number, chatKey: string, row: DialogRow | null): DialogChangeParent | null => {
-      const was = passing.get(chatKey);
-      const now = row !== null && keep(row);
-      if (was === undefined && !now) return null;
-      if (was) unread--;
-      if (now) {
-        passing.set(chatKey, row!.isUnread);
-        if (row!.isUnread) unread++;
-      } else passing.delete(chatKey);
-      return { seq, at, accountId, chatId: chatKey, dialog: row === null ? null : { ...row, accountId }, matchesFilter: now, totalCount: passing.size, unreadChatCount: unread };
-    };
-    try {
-      for (let r = await first; !r.done; r = await rest.next()) {
-        const e = r.value;
-        let out: DialogChangeParent | null = null;
-        if (e.type === 'dialogChanged' && e.accountId === accountId) out = change(e.seq, e.at, e.dialog.chatKey, withStar(e.dialog, starsOf(ctx, ctx.principal)));
-        else if (e.type === 'dialogRemoved' && e.accountId === accountId) out = change(e.seq, e.at, e.chatKey, null);
-        else if (TEAM_WIDE.has(e.type) || (e.type === 'starred' && member !== null && e.memberUserId === member)) {
-          // Team-wide fields (alarm, wait, kind, title, acknowledgement) and this member's stars
-          // come as events of their own, not as dialogChanged: the row is read as it is now.
-          const chatKey = (e as { chatKey: string }).chatKey;
-          const row = ctx.daemon.queries.dialog(accountId, chatKey, member);
-          if (row) out = change(e.seq, e.at, chatKey, row);
-        }
-        if (out) yield out;
+  const passing = new Map<string, boolean>();
+  let unread = 0;
+  const change = (seq: number, at: number, chatKey: string, row: DialogParent | null): DialogChangeParent | null => {
+    const was = passing.get(chatKey);
+    const now = row !== null && keep(row);
+    if (was === undefined && !now) return null;
+    if (was) unread--;
+    if (now) {
+      passing.set(chatKey, row!.isUnread);
+      if (row!.isUnread) unread++;
+    } else passing.delete(chatKey);
+    return { seq, at, accountId, chatId: chatKey, dialog: row, matchesFilter: now, totalCount: passing.size, unreadChatCount: unread };
+  };
+  return liveStream<DialogChangeParent>(
+    ctx,
+    (e) => {
+      if (e.type === 'dialogChanged') {
+        if (e.accountId !== accountId) return null;
+        const row = rowAtEvent(ctx, e.seq, accountId, e.dialog.chatKey, member, () => ({ ...withStar(e.dialog, starsOf(ctx, ctx.principal)), accountId }));
+        return change(e.seq, e.at, e.dialog.chatKey, row);
       }
-    } catch (error) {
-      yield resyncAsValue(error);
-    }
-  }, hooks);
+      if (e.type === 'dialogRemoved') return e.accountId === accountId ? change(e.seq, e.at, e.chatKey, null) : null;
+      if (TEAM_WIDE.has(e.type) || (e.type === 'starred' && member !== null && e.memberUserId === member)) {
+        // Team-wide fields (alarm, wait, kind, title, acknowledgement) and this member's stars
+        // come as events of their own, not as dialogChanged: the row is read as it is now.
+        const chatKey = (e as { chatKey: string }).chatKey;
+        const row = rowAtEvent(ctx, e.seq, accountId, chatKey, member, () => {
+          const r = ctx.daemon.queries.dialog(accountId, chatKey, member);
+          return r ? { ...r, accountId } : null;
+        });
+        return row ? change(e.seq, e.at, chatKey, row) : null;
+      }
+      return null;
+    },
+    () => {
+      for (const row of ctx.daemon.queries.dialogs({ accountId, memberUserId: member, filter, order: 'STABLE' }).rows) {
+        passing.set(row.chatKey, row.isUnread);
+        if (row.isUnread) unread++;
+      }
+      return [];
+    },
+    hooks,
+  );
 }
