@@ -9,7 +9,7 @@
  *   longest event-loop stall while they ran.
  *
  * Alone: node bin/run-ts.mjs bench/search.bench.ts [--messages 1000000] [--dialects sqlite,postgres]
- * PostgreSQL: TGDESK_BENCH_DATABASE_URL (default: the test server); a schema of its own, dropped after.
+ * PostgreSQL: TGDESK_BENCH_DATABASE_URL (default: the test server); a database of its own, dropped after.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,29 +123,43 @@ interface BenchStore {
   dispose(): Promise<void>;
 }
 
+/**
+ * A store in a database of its own on the PostgreSQL server, dropped after: Kysely's migrator
+ * looks for its lock table in every schema of a database, so a schema next to other suites'
+ * schemas can be mistaken for migrated.
+ */
 async function openBenchStore(dialect: Dialect, url: string, withSearch: boolean): Promise<BenchStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tgdesk-bench-'));
-  const schema = `bench_${randomBytes(5).toString('hex')}`;
-  const store = dialect === 'sqlite' ? await openStore({ dataDir }) : await openStore({ dataDir, databaseUrl: url, pgSchema: schema, pgPoolSize: 4 });
-  if (withSearch) await store.migrate();
-  else {
-    // The store as it was before search: the baseline ingest is measured on.
-    const migrator = new Migrator({ db: store.db as Kysely<unknown>, provider: { getMigrations: async () => ({ '0001_sync_core': syncCore(dialect) }) } });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
-  }
-  return {
-    store,
-    async dispose() {
-      await store.close().catch(() => undefined);
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  const database = `tgdesk_bench_${randomBytes(5).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(statement).finally(() => client.end());
   };
+  const benchUrl = new URL(url);
+  benchUrl.pathname = `/${database}`;
+  if (dialect === 'postgres') await admin(`CREATE DATABASE ${database}`);
+  const dispose = async (store?: Store) => {
+    await store?.close().catch(() => undefined);
+    if (dialect === 'postgres') await admin(`DROP DATABASE IF EXISTS ${database}`);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let store: Store | undefined;
+  try {
+    store = dialect === 'sqlite' ? await openStore({ dataDir }) : await openStore({ dataDir, databaseUrl: benchUrl.href, pgPoolSize: 4 });
+    if (withSearch) await store.migrate();
+    else {
+      // The store as it was before search: the baseline ingest is measured on.
+      const migrator = new Migrator({ db: store.db as Kysely<unknown>, provider: { getMigrations: async () => ({ '0001_sync_core': syncCore(dialect) }) } });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    }
+  } catch (err) {
+    await dispose(store);
+    throw err;
+  }
+  const opened = store;
+  return { store: opened, dispose: () => dispose(opened) };
 }
 
 /** Bulk load straight into `messages` (no ingest logic): the backlog the indexer then works through. */
@@ -379,7 +393,12 @@ export async function runSearchBench(opts: { messages: number } & Partial<Search
   const corpus = generateMessages(messages);
   const result: Record<string, unknown> = { messages, generateSeconds: round((performance.now() - t0) / 1000), targetP95Ms: 50 };
   for (const dialect of opts.dialects ?? (['sqlite', 'postgres'] as const)) {
-    result[dialect] = await benchDialect(dialect, { ...opts, messages }, corpus);
+    // One store failing (PostgreSQL unreachable) must not lose the other's figures.
+    try {
+      result[dialect] = await benchDialect(dialect, { ...opts, messages }, corpus);
+    } catch (err) {
+      result[dialect] = { error: err instanceof Error ? err.message : String(err) };
+    }
   }
   return result;
 }

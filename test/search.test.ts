@@ -137,6 +137,7 @@ describe.each(STORE_KINDS)('message search on %s', (kind) => {
       '"', '""', '"""', '*', 'сервер*', '^сервер', 'NEAR("a" "b", 3)', 'a OR b', 'NOT сервер', 'AND', '(', ')))', '{}', 'col:', ':*', "a:*",
       "'", "''", "'''", "'); DROP TABLE messages; --", '%', '%%%', '_', '___', '\\', '\\\\\\', '!', '!!!', '&|!', 'a & b', '<->', "'a' <-> 'b'",
       'x\u0000y', '\ud800', '🔥🔥🔥', 'ё'.repeat(200), '-'.repeat(400), 'a-'.repeat(100),
+      '\u0301', '\u0301\u0301\u0301', 'x\u0301\u0301y', 'й', '\u200b\u200b\u200b', '\ufeffсервер', 'ﷺ', '$$$', '$1', '?', '?::text', '@@', "E'\\x'",
     ];
     for (const q of hostile) {
       const outcome = await searchMessagesWithStats(store.db, store.dialect, { query: q, limit: 10 });

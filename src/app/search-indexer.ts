@@ -216,19 +216,21 @@ export class SearchIndexer {
     let cursor = this.indexedTo;
     for (;;) {
       const t0 = performance.now();
-      const read = await loadMessagesAfter(this.db, cursor, this.batchSize);
-      if (read.length === 0) break;
-      const last = read[read.length - 1]!.id;
-      const rows = read.filter((r) => !r.indexed);
-      await this.db.transaction().execute(async (trx) => {
-        await writeSearchDocs(trx, this.dialect, this.docsOf(rows));
-        if (this.commitLagMs === 0) await advanceIndexedToId(trx, last, this.now());
-      });
+      const { lastId: last, missing } = await loadMessagesAfter(this.db, cursor, this.batchSize);
+      if (last === null) break;
+      const docs = this.docsOf(missing);
+      if (docs.length > 0 || this.commitLagMs === 0) {
+        await this.db.transaction().execute(async (trx) => {
+          await writeSearchDocs(trx, this.dialect, docs);
+          if (this.commitLagMs === 0) await advanceIndexedToId(trx, last, this.now());
+        });
+      }
       if (this.commitLagMs === 0) this.indexedTo = Math.max(this.indexedTo, last);
       cursor = last;
       this.frontier = Math.max(this.frontier, last);
-      touched += rows.filter((r) => !r.deleted).length;
-      await this.rest(throttled, performance.now() - t0);
+      touched += docs.length;
+      if (docs.length > 0) await this.rest(throttled, performance.now() - t0);
+      else await yieldToLoop();
       // A long backlog must not hold back edits and deletes.
       if (this.now() - this.lastRecentSweepAt >= 200) {
         touched += await this.drainQueue(throttled);
@@ -237,8 +239,9 @@ export class SearchIndexer {
     }
 
     if (this.commitLagMs > 0) {
-      // This scan saw everything committed before passStart; a frontier recorded at least the
-      // commit lag before passStart is therefore complete and may become durable.
+      // A mark says "every id up to `id` had been allocated by `at`". Their transactions have
+      // committed (or died) by `at` + commit lag, so this scan, which began after passStart and
+      // read everything from the durable mark up, has seen them all: the mark may become durable.
       const ready = this.marks.filter((m) => m.at <= passStart - this.commitLagMs);
       const promote = Math.max(0, ...ready.map((m) => m.id));
       if (promote > this.indexedTo) {
@@ -247,7 +250,7 @@ export class SearchIndexer {
       }
       this.marks = this.marks.filter((m) => m.at > passStart - this.commitLagMs);
       const lastMark = this.marks[this.marks.length - 1];
-      if (this.frontier > this.indexedTo && (!lastMark || lastMark.id < this.frontier)) this.marks.push({ id: this.frontier, at: passStart });
+      if (this.frontier > this.indexedTo && (!lastMark || lastMark.id < this.frontier)) this.marks.push({ id: this.frontier, at: this.now() });
     }
     return touched;
   }

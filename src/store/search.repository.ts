@@ -251,7 +251,11 @@ async function searchSqlite(db: Db, plan: Plan, budget: SearchBudget): Promise<S
 
   const streams: FtsStream[] = [];
   // Substrings first: usually the rarer side, so the leapfrog starts from the sparser index.
-  if (plan.parsed.substrings.length > 0) streams.push(new FtsStream(db, 'search_trigrams', plan.parsed.substrings.map(ftsString).join(' AND '), low, clock));
+  if (plan.parsed.substrings.length > 0) {
+    const pieces: string[] = [];
+    for (const s of plan.parsed.substrings) pieces.push(...(await rarestPieces(db, s, clock)));
+    streams.push(new FtsStream(db, 'search_trigrams', pieces.map(ftsString).join(' AND '), low, clock));
+  }
   if (wordParts.length > 0) streams.push(new FtsStream(db, 'search_words', wordParts.join(' AND '), low, clock));
 
   const hits: SearchHit[] = [];
@@ -293,6 +297,67 @@ async function searchSqlite(db: Db, plan: Plan, budget: SearchBudget): Promise<S
   }
   hits.sort(newestFirst);
   return { hits: hits.slice(0, plan.limit), truncated: truncated && hits.length < plan.limit, candidates, statements: clock.statements };
+}
+
+/**
+ * The part of a substring token to look up in the trigram index. FTS5 answers a phrase by walking
+ * the document lists of all its trigrams together, so a long token made of common trigrams
+ * (`mq-dev-33.acme.net`: "net", "me.", "dev"… are in a third of all messages) costs as much as
+ * its most common trigram, even when it matches a dozen messages. Looking up only the rarest five
+ * characters (three trigrams) costs as much as the rare ones, and the check on the real text
+ * (findMatchRanges) restores the whole token's meaning. How rare a trigram is comes from counting
+ * it among the newest SAMPLE_DOCS documents, cached for a while per store.
+ */
+const PIECE_TRIGRAMS = 3;
+const SAMPLE_DOCS = 5_000;
+const DENSITY_TTL_MS = 10 * 60_000;
+const DENSITY_CACHE_MAX = 20_000;
+
+interface DensityCache {
+  sampleLow: { value: number; at: number } | null;
+  byTrigram: Map<string, { n: number; at: number }>;
+}
+const densityCaches = new WeakMap<Db, DensityCache>();
+
+async function rarestPieces(db: Db, token: string, clock: Clock): Promise<string[]> {
+  const chars = [...token];
+  const count = chars.length - 2;
+  if (count <= PIECE_TRIGRAMS) return [token];
+  let cache = densityCaches.get(db);
+  if (!cache) densityCaches.set(db, (cache = { sampleLow: null, byTrigram: new Map() }));
+  const now = Date.now();
+  if (!cache.sampleLow || now - cache.sampleLow.at > DENSITY_TTL_MS) {
+    clock.statements++;
+    const { rows } = await sql<{ doc_id: number }>`SELECT doc_id FROM search_docs ORDER BY doc_id DESC LIMIT 1 OFFSET ${SAMPLE_DOCS - 1}`.execute(db);
+    cache.sampleLow = { value: rows[0]?.doc_id ?? 0, at: now };
+  }
+  const logCounts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const trigram = chars.slice(i, i + 3).join('');
+    let hit = cache.byTrigram.get(trigram);
+    if (!hit || now - hit.at > DENSITY_TTL_MS) {
+      await clock.breathe();
+      clock.statements++;
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*) AS n FROM search_trigrams WHERE search_trigrams MATCH ${ftsString(trigram)} AND rowid >= ${cache.sampleLow.value}`.execute(db);
+      if (cache.byTrigram.size >= DENSITY_CACHE_MAX) cache.byTrigram.clear();
+      cache.byTrigram.set(trigram, (hit = { n: Number(rows[0]?.n ?? 0), at: now }));
+    }
+    // A trigram never seen in the sample counts as one half, so unseen ones make a window rarest.
+    logCounts.push(Math.log(Math.max(0.5, hit.n)));
+  }
+  // Windows of consecutive trigrams by the product of their counts; the rarest, and the rarest
+  // that does not overlap it, so two short lookups keep nearly the whole token's precision.
+  const windows: { at: number; score: number }[] = [];
+  for (let i = 0; i + PIECE_TRIGRAMS <= count; i++) {
+    let score = 0;
+    for (let j = i; j < i + PIECE_TRIGRAMS; j++) score += logCounts[j]!;
+    windows.push({ at: i, score });
+  }
+  windows.sort((a, b) => a.score - b.score);
+  const first = windows[0]!;
+  const second = windows.find((w) => Math.abs(w.at - first.at) >= PIECE_TRIGRAMS + 2);
+  return [first, ...(second ? [second] : [])].map((w) => chars.slice(w.at, w.at + PIECE_TRIGRAMS + 2).join(''));
 }
 
 /** The largest rowid ≤ x that every stream holds (a leapfrog join), or null. */
@@ -475,25 +540,23 @@ export async function advanceIndexedToId(db: Db, indexedToId: number, now: numbe
 }
 
 /**
- * The next messages after `afterId`, oldest id first, each with whether the index already holds
- * it (a re-read of the commit-lag window finds most of them indexed). Deleted ones come too, so
- * the mark can pass them. Two primary-key range reads rather than an anti-join: PostgreSQL may
- * plan an anti-join as a hash join over both whole tables, and this runs every pass.
+ * The next `limit` message ids after `afterId`, and those of them the index does not hold yet,
+ * read in full. Deleted ones come too, so the mark can pass them. Ids first, text only for what
+ * is missing: a re-read of the commit-lag window (or of a whole backlog after a long pass on
+ * PostgreSQL) costs two index range reads per page. Key lookups rather than an anti-join, which
+ * PostgreSQL may plan as a hash join over both whole tables.
  */
-export async function loadMessagesAfter(db: Db, afterId: number, limit: number): Promise<Array<MessageToIndex & { indexed: boolean }>> {
-  const { rows } = await sql<MessageRow>`
-    SELECT m.id, m.chat_key, m.sender_user_id, m.date, m.edit_date, m.text, length(m.text) AS text_len, m.deleted_at
-    FROM messages m
-    WHERE m.id > ${afterId}
-    ORDER BY m.id
-    LIMIT ${limit}`.execute(db);
-  if (rows.length === 0) return [];
-  const first = Number(rows[0]!.id);
-  const last = Number(rows[rows.length - 1]!.id);
-  const indexed = await sql<{ message_id: number }>`
-    SELECT message_id FROM search_docs WHERE message_id >= ${first} AND message_id <= ${last}`.execute(db);
-  const have = new Set(indexed.rows.map((r) => Number(r.message_id)));
-  return rows.map((r) => ({ ...toMessage(r), indexed: have.has(Number(r.id)) }));
+export async function loadMessagesAfter(db: Db, afterId: number, limit: number): Promise<{ lastId: number | null; missing: MessageToIndex[] }> {
+  const { rows: idRows } = await sql<{ id: number }>`SELECT id FROM messages WHERE id > ${afterId} ORDER BY id LIMIT ${limit}`.execute(db);
+  if (idRows.length === 0) return { lastId: null, missing: [] };
+  const ids = idRows.map((r) => Number(r.id));
+  const first = ids[0]!;
+  const lastId = ids[ids.length - 1]!;
+  const { rows: have } = await sql<{ message_id: number }>`
+    SELECT message_id FROM search_docs WHERE message_id >= ${first} AND message_id <= ${lastId}`.execute(db);
+  const indexed = new Set(have.map((r) => Number(r.message_id)));
+  const wanted = ids.filter((id) => !indexed.has(id));
+  return { lastId, missing: wanted.length === 0 ? [] : await loadMessagesToIndex(db, wanted) };
 }
 
 export async function loadMessagesToIndex(db: Db, ids: readonly number[]): Promise<MessageToIndex[]> {
