@@ -53,6 +53,7 @@ const VARIANT_LABEL: Record<Variant, string> = {
 interface Measured {
   readonly variant: Variant;
   readonly dialect: StoreKind;
+  readonly rep: number;
   readonly rows: number;
   readonly ms: number;
   readonly perSecond: number;
@@ -65,11 +66,11 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
   const quick = options.quick ?? false;
   const accountsWanted = options.accounts ?? 8;
   const clientChats = options.clientChats ?? (quick ? 60 : 200);
-  const steps = options.steps ?? (quick ? 4_000 : 30_000);
+  const steps = options.steps ?? (quick ? 4_000 : 12_000);
   const perBatch = options.stepsPerBatch ?? 100;
-  const reps = options.repetitions ?? (quick ? { sqlite: 1, postgres: 1 } : { sqlite: 3, postgres: 2 });
+  const reps = options.repetitions ?? (quick ? { sqlite: 1, postgres: 1 } : { sqlite: 3, postgres: 3 });
   const runLimitMs = options.runLimitMs ?? (quick ? 60_000 : 120_000);
-  const pgTurnsWanted = options.postgresTurns ?? (quick ? 20 : 80);
+  const pgTurnsWanted = options.postgresTurns ?? (quick ? 20 : 40);
   const notes: string[] = [];
   let dialects = options.dialects ?? ['sqlite', 'postgres'];
   if (dialects.includes('postgres') && !(await postgresAvailable())) {
@@ -126,20 +127,31 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
         const m = variant === 'raw' || variant === 'rawIndexed'
           ? await measureRaw(dialect, variant, theRows, rawBatch)
           : await measureIngest(dialect, variant, recorded, accounts, team, prefix, theRows.length, runLimitMs);
-        measured.push(m);
+        measured.push({ ...m, rep });
         process.stderr.write(`  ingest ${dialect} ${variant} rep ${rep + 1}: ${Math.round(m.perSecond)} msg/s (${m.rows} rows, ${Math.round(m.ms)} ms${m.cut ? ', cut' : ''})\n`);
       }
     }
   }
 
   const rate = (dialect: StoreKind, v: Variant) => median(measured.filter((m) => m.dialect === dialect && m.variant === v).map((m) => m.perSecond));
+  // Ratios pair each run with its baseline from the same repetition (minutes apart at most), then
+  // take the median: on a shared machine that cancels much of the drift between repetitions.
+  const pairedRatio = (dialect: StoreKind, v: Variant, base: Variant) => {
+    const ratios: number[] = [];
+    for (const m of measured) {
+      if (m.dialect !== dialect || m.variant !== v) continue;
+      const b = measured.find((x) => x.dialect === dialect && x.variant === base && x.rep === m.rep);
+      if (b) ratios.push(m.perSecond / b.perSecond);
+    }
+    return median(ratios);
+  };
   const out: BenchRow[] = [];
   for (const dialect of dialects) {
     const raw = rate(dialect, 'raw');
     const rawIdx = rate(dialect, 'rawIndexed');
     for (const v of ['ingestTeam', 'ingest'] as const) {
       const r = rate(dialect, v);
-      const ratio = r / raw;
+      const ratio = pairedRatio(dialect, v, 'raw');
       const sqliteTargets = dialect === 'sqlite';
       out.push({
         metric: `${dialect}: ${VARIANT_LABEL[v]}`,
@@ -164,7 +176,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
       unit: 'msg/s',
       baseline: Math.round(raw),
       baselineLabel: VARIANT_LABEL.raw,
-      ratio: round(rawIdx / raw, 3),
+      ratio: round(pairedRatio(dialect, 'rawIndexed', 'raw'), 3),
     });
     out.push({
       metric: `${dialect}: ingest + team layer vs raw into the indexed table`,
@@ -172,7 +184,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
       unit: 'msg/s',
       baseline: Math.round(rawIdx),
       baselineLabel: VARIANT_LABEL.rawIndexed,
-      ratio: round(rate(dialect, 'ingestTeam') / rawIdx, 3),
+      ratio: round(pairedRatio(dialect, 'ingestTeam', 'rawIndexed'), 3),
     });
   }
 
@@ -181,7 +193,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     `Recorded through createTelegramAccount over the simulator's transport (${recordSeconds.toFixed(1)} s, untimed): ${trafficEvents.toLocaleString('en-US')} events in ${trafficBatches.toLocaleString('en-US')} account batches; ${deliveries.toLocaleString('en-US')} message deliveries (a message in a chat with three accounts arrives three times) storing ${rows.length.toLocaleString('en-US')} distinct messages. msg/s counts distinct stored messages.`,
     `Ingest: AccountSync.handleBatch's body (planBatch, then applyPlan [+ TeamProjection.onIngested] in Writer.run, keepCursors, OverdueClock.schedule), each account's stream awaiting its own batches as in the daemon. Chats were loaded and marked synced first (untimed), as after a reconcile pass. The search indexer is off (bench/search.bench.ts measures its effect).`,
     `Raw baseline: the same ${rows.length.toLocaleString('en-US')} rows, ${rawBatch} per transaction (one transaction per ${perBatch}-step turn), multi-row INSERTs of ≤ 400 rows through better-sqlite3 / pg directly. The ingest path runs one transaction per account batch (${(trafficBatches / Math.max(1, turns)).toFixed(1)} per turn) and also writes chat state, cursors and, with the team layer, events and waiting states.`,
-    `Median of ${reps.sqlite} run(s) on SQLite${dialects.includes('postgres') ? ` and ${reps.postgres} on PostgreSQL` : ''}, each into a fresh database (PostgreSQL: a schema of its own on the local server), order alternating between runs.${dialects.includes('postgres') && pgTurns < turnsPlayed ? ` PostgreSQL replays the first ${pgTurns} of the ${turnsPlayed} turns (${rowsInPrefix.toLocaleString('en-US')} messages), and its raw baseline inserts those same rows.` : ''}`,
+    `Values: median of ${reps.sqlite} run(s) on SQLite${dialects.includes('postgres') ? ` and ${reps.postgres} on PostgreSQL` : ''}, each into a fresh database (PostgreSQL: a schema of its own on the local server), order alternating between runs; ratios: the median of each run's ratio to the baseline measured in the same repetition.${dialects.includes('postgres') && pgTurns < turnsPlayed ? ` PostgreSQL replays the first ${pgTurns} of the ${turnsPlayed} turns (${rowsInPrefix.toLocaleString('en-US')} messages), and its raw baseline inserts those same rows.` : ''}`,
   );
 
   return {
@@ -246,7 +258,7 @@ async function measureIngest(
   turns: number,
   expectedRows: number,
   runLimitMs: number,
-): Promise<Measured> {
+): Promise<Omit<Measured, 'rep'>> {
   const bench = await openBenchStore(dialect);
   try {
     const harness = await createIngestHarness({ store: bench.store, accounts, follower: variant === 'ingestTeam', team });
@@ -267,7 +279,7 @@ async function measureIngest(
   }
 }
 
-async function measureRaw(dialect: StoreKind, variant: 'raw' | 'rawIndexed', rows: readonly Row[], perTransaction: number): Promise<Measured> {
+async function measureRaw(dialect: StoreKind, variant: 'raw' | 'rawIndexed', rows: readonly Row[], perTransaction: number): Promise<Omit<Measured, 'rep'>> {
   const bench = await openBenchStore(dialect, { migrate: false });
   try {
     const table = 'raw_messages';

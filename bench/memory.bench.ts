@@ -54,6 +54,8 @@ interface Sample {
 
 interface ChildReport {
   readonly phases: Record<string, Sample>;
+  /** The highest RSS sampled during each phase (start is split into the model load and the overdue restore). */
+  readonly phasePeaksMb: Record<string, number>;
   readonly peakSampledMb: number;
   readonly peakPhase: string;
   readonly vmHwmMb: number | null;
@@ -200,6 +202,9 @@ export async function runMemoryBench(options: MemoryBenchOptions = {}): Promise<
       ...Object.entries(report.phases)
         .filter(([k]) => k !== 'baseline')
         .map(([k, s]) => ({ metric: `RSS ${k} (heap used ${Math.round(s.heapUsedMb)} MB)`, value: Math.round(s.rssMb), unit: 'MB', baseline: Math.round(baseline), ratio: round(s.rssMb / baseline, 2) })),
+      ...Object.entries(report.phasePeaksMb)
+        .filter(([k]) => k !== 'baseline')
+        .map(([k, mb]) => ({ metric: `peak RSS during ${k}`, value: mb, unit: 'MB' })),
       { metric: 'start (model load, overdue recompute) / sync (chat lists, reconcile)', value: `${sig(report.startSeconds)} / ${sig(report.syncSeconds)}`, unit: 's' },
     ];
     return {
@@ -243,18 +248,39 @@ async function child(config: ChildConfig): Promise<void> {
     await store.migrate();
 
     const phases: Record<string, Sample> = {};
+    const phasePeaksMb: Record<string, number> = {};
     let phase = 'baseline';
     let peak = 0;
     let peakPhase = phase;
     const sample = (): Sample => {
       const m = process.memoryUsage();
       const s = { phase, rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20, externalMb: (m.external + m.arrayBuffers) / 2 ** 20 };
+      phasePeaksMb[phase] = Math.round(Math.max(phasePeaksMb[phase] ?? 0, s.rssMb));
       if (s.rssMb > peak) {
         peak = s.rssMb;
         peakPhase = phase;
       }
       return s;
     };
+    // Name the parts of Daemon.start for the samples, without touching the daemon: wrap two methods.
+    const { TeamModel } = await import('../src/app/team-model.ts');
+    const during = <T>(name: string, target: Record<string, unknown>, method: string): void => {
+      const original = target[method] as (...a: unknown[]) => Promise<T>;
+      if (typeof original !== 'function') return;
+      target[method] = async function (this: unknown, ...a: unknown[]) {
+        const before = phase;
+        phase = name;
+        sample();
+        try {
+          return await original.apply(this, a);
+        } finally {
+          sample();
+          phase = before;
+        }
+      };
+    };
+    during('start: TeamModel.load', TeamModel.prototype as unknown as Record<string, unknown>, 'load');
+    during('start: restoreOverdue', Daemon.prototype as unknown as Record<string, unknown>, 'restoreOverdue');
     (globalThis as { gc?: () => void }).gc?.();
     phases.baseline = sample();
     const ticker = setInterval(sample, 50);
@@ -295,6 +321,7 @@ async function child(config: ChildConfig): Promise<void> {
     const storedMessages = Number((await store.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
     const report: ChildReport = {
       phases,
+      phasePeaksMb,
       peakSampledMb: round(peak, 1),
       peakPhase,
       vmHwmMb: procMemory()?.peakRssMb ?? null,

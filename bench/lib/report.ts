@@ -19,6 +19,17 @@ export interface StoredResults {
 }
 
 const MARKER = '<!-- bench-results: the runner reads this block back; edit the text above it, not this -->';
+const NOTES_START = '<!-- analysis:start (hand-written; the runner keeps this part as it is) -->';
+const NOTES_END = '<!-- analysis:end -->';
+
+/** The hand-written analysis between the markers, kept across runs. */
+function readAnalysis(path: string): string | null {
+  if (!existsSync(path)) return null;
+  const text = readFileSync(path, 'utf8');
+  const a = text.indexOf(NOTES_START);
+  const b = text.indexOf(NOTES_END);
+  return a >= 0 && b > a ? text.slice(a + NOTES_START.length, b).trim() : null;
+}
 
 function cell(x: unknown): string {
   if (x === undefined || x === null || x === '') return '';
@@ -90,6 +101,7 @@ export interface BenchDoc {
 }
 
 export function writeDoc(path: string, stored: StoredResults, docs: readonly BenchDoc[], intro: string): void {
+  const analysis = readAnalysis(path);
   const out: string[] = [];
   const { run } = stored;
   out.push('# Benchmarks', '', intro, '');
@@ -111,6 +123,7 @@ export function writeDoc(path: string, stored: StoredResults, docs: readonly Ben
     }
   }
   out.push('');
+  out.push(NOTES_START, '', analysis ?? '## Analysis\n\n_Bottlenecks and proposed fixes go here; the runner leaves this section alone._', '', NOTES_END, '');
   for (const d of docs) {
     const res = stored.results[d.name];
     out.push(`## ${d.heading}`, '', d.about, '');
