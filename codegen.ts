@@ -6,6 +6,7 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const m = (name: string) => `../mappers.ts#${name}`;
+const t = (name: string) => `../tasks.mappers.ts#${name}`;
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
@@ -29,6 +30,10 @@ const config: CodegenConfig = {
           ApiRole: { VIEWER: 'viewer', ADMIN: 'admin', MANAGER: 'manager', INTEGRATION: 'integration' },
           AuditOutcome: { OK: 'ok', ERROR: 'error' },
           ChatType: { PRIVATE: 'private', BASIC: 'basic', SUPERGROUP: 'supergroup', CHANNEL: 'channel', SECRET: 'secret' },
+          TaskStatus: { OPEN: 'open', CLOSED: 'closed' },
+          TaskChangeKind: { CREATED: 'created', UPDATED: 'updated', CLOSED: 'closed', REOPENED: 'reopened' },
+          TaskSource: { TGDESK: 'tgdesk', PORTAL: 'portal' },
+          PortalDeliveryState: { PENDING: 'pending', DELIVERED: 'delivered', DEAD: 'dead' },
         },
         // Enums resolve to the app's own values (enumValues above); mapping them too keeps
         // their resolver types exact instead of `null`.
@@ -78,6 +83,22 @@ const config: CodegenConfig = {
           MessagesDeletedEvent: m('MessagesDeletedEventParent'),
           AccountSyncChangedEvent: m('AccountSyncChangedEventParent'),
           MessageSnapshot: m('EventMessageViewParent'),
+          // Tasks and the portal (src/graphql/tasks.mappers.ts).
+          Task: t('TaskParent'),
+          TaskActor: t('TaskActorParent'),
+          TaskMessage: t('TaskMessageParent'),
+          TaskConnection: t('TaskConnectionParent'),
+          TaskEdge: t('TaskEdgeParent'),
+          LinkTarget: t('LinkTargetParent'),
+          TaskChange: t('TaskChangeParent'),
+          TaskChangedEvent: t('TaskChangedEventParent'),
+          PortalDelivery: t('PortalDeliveryParent'),
+          PortalDeliveryConnection: t('PortalDeliveryConnectionParent'),
+          PortalStatus: t('PortalStatusParent'),
+          TaskStatus: t('TaskStatusParent'),
+          TaskChangeKind: t('TaskChangeKindParent'),
+          TaskSource: t('TaskSourceParent'),
+          PortalDeliveryState: t('PortalDeliveryStateParent'),
         },
       },
     },

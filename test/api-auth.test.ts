@@ -31,6 +31,12 @@ interface Case {
 }
 
 const chat = () => supportChat(h, 0);
+// The task mutations act on a message of that chat, and on one task made from it beforehand.
+const lastMessageId = () => h.sim.daemon.model.chats.get(chat().chatId)!.lastMessage!.messageId;
+let taskId = '';
+beforeAll(async () => {
+  taskId = (await h.sim.daemon.tasks.createTask({ label: 'test', memberUserId: null }, { chatKey: chat().chatId, messageIds: [lastMessageId()] })).id;
+});
 const v = () => ({ a: chat().accountId, c: chat().chatId });
 
 const CASES: Record<keyof typeof MUTATION_ROLES, Case> = {
@@ -49,6 +55,12 @@ const CASES: Record<keyof typeof MUTATION_ROLES, Case> = {
   setChatPolicy: { query: 'mutation ($c: ID!) { setChatPolicy(chatId: $c, policyId: null) { policy { id } } }', variables: () => ({ c: chat().chatId }) },
   putPolicy: { query: 'mutation { putPolicy(input: { id: "night", name: "Night", thresholdSeconds: 1800 }) { id thresholdSeconds } }', variables: () => ({}) },
   setPreferences: { query: 'mutation { setPreferences(sendTyping: false) { sendTyping linkPreviews } }', variables: () => ({}), undo: 'mutation { setPreferences(sendTyping: true) { sendTyping } }', undoAsCaller: true },
+  createTask: { query: 'mutation ($c: ID!, $m: ID!) { createTask(chatId: $c, messageIds: [$m]) { id status } }', variables: () => ({ c: chat().chatId, m: lastMessageId() }) },
+  markMessageAsTask: { query: 'mutation ($c: ID!, $m: ID!) { markMessageAsTask(chatId: $c, messageId: $m) { id } }', variables: () => ({ c: chat().chatId, m: lastMessageId() }) },
+  updateTask: { query: 'mutation ($t: ID!) { updateTask(id: $t, title: "Roles") { title } }', variables: () => ({ t: taskId }) },
+  closeTask: { query: 'mutation ($t: ID!) { closeTask(id: $t) { status } }', variables: () => ({ t: taskId }), undo: 'mutation ($t: ID!) { reopenTask(id: $t) { status } }' },
+  reopenTask: { query: 'mutation ($t: ID!) { reopenTask(id: $t) { status } }', variables: () => ({ t: taskId }) },
+  retryPortalDeliveries: { query: 'mutation { retryPortalDeliveries(ids: []) { id } }', variables: () => ({}) },
   ...teamOpsRoleCases(() => h, chat),
 };
 

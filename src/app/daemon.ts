@@ -23,6 +23,9 @@ import { loadStoredWaiting, TeamModel, type TeamConfig } from './team-model.ts';
 import { TeamProjection } from './team-projection.ts';
 import { ApiTokens } from './tokens.ts';
 import { Writer } from './writer.ts';
+import { PortalOutbox } from './portal-outbox.ts';
+import { Tasks, type TasksConfig } from './tasks.ts';
+import type { RetryPolicy } from '../domain/tasks.ts';
 import { TeamOps, type TeamOpsOptions } from './team-ops.ts';
 
 export interface DaemonOptions {
@@ -34,6 +37,10 @@ export interface DaemonOptions {
   readonly backfillMessages?: number;
   /** Keep the search index in step in the background (default true). */
   readonly searchIndexer?: boolean;
+  /** Tasks: the optional reaction on their messages (off by default). */
+  readonly tasks?: TasksConfig;
+  /** How portal deliveries are retried (tests shorten it). */
+  readonly portalRetry?: RetryPolicy;
   /** Membership jobs, duty and alerts (src/app/team-ops.ts): throttles, alert account, channels. */
   readonly teamOps?: TeamOpsOptions;
 }
@@ -68,6 +75,9 @@ export class Daemon {
   readonly search: MessageSearch;
   readonly audit: AuditLog;
   readonly searchIndexer: SearchIndexer | null;
+  // Tasks from messages, and their outbox to the portal (src/portal delivers it).
+  readonly tasks: Tasks;
+  readonly portalOutbox: PortalOutbox;
   // The roster, membership jobs, duty, alerts and admin activity.
   readonly teamOps: TeamOps;
   // Response-time statistics and the NOC wall's support board (src/noc).
@@ -112,6 +122,8 @@ export class Daemon {
       now: this.now,
       logger: options.logger.child('actions'),
     });
+    this.tasks = new Tasks({ db, writer: this.writer, model: this.model, accounts: this.accounts, now: this.now, logger: options.logger.child('tasks'), ...(options.tasks ? { config: options.tasks } : {}) });
+    this.portalOutbox = new PortalOutbox({ db, dialect: options.store.dialect, writer: this.writer, tasks: this.tasks, now: this.now, logger: options.logger.child('portal'), ...(options.portalRetry ? { retry: options.portalRetry } : {}) });
     const follower: IngestFollower = {
       onIngested: (trx, emit, result, now) => this.projection.onIngested(trx, emit, result, now),
       onSyncState: (emit, accountId, authState, state, now) => this.projection.emitSyncState(emit, accountId, authState, state, now),
@@ -153,6 +165,7 @@ export class Daemon {
     await ensureAccounts(db, [...this.syncs.keys()], now);
     await ensureDefaultPolicy(db, now);
     await this.model.load(db, now);
+    await this.portalOutbox.start();
     await this.teamOps.load();
     await this.restoreOverdue(now);
     this.clock.schedule();
@@ -206,6 +219,7 @@ export class Daemon {
     this.monitoring.close();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.searchIndexer?.stop();
+    await this.tasks.whenReactionsSettled();
     await Promise.allSettled([...this.syncs.values()].map((s) => s.close()));
   }
 }

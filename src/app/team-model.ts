@@ -32,6 +32,7 @@ import { latestMessages, senderActivity, type StoredMessage } from '../store/mes
 import type { Database } from '../store/schema.ts';
 import { listAlarms, listChatSettings, listLatestAcks, listPolicies, listStars, listTeamMembers, listWaitingStates, type PolicyRecord } from '../store/team.repository.ts';
 import { displayName } from '../store/users.repository.ts';
+import { countOpenTasksByChat } from '../store/tasks.repository.ts';
 import type { Emit, NewEvent } from './writer.ts';
 
 export interface TeamConfig {
@@ -71,7 +72,7 @@ export class TeamModel {
   readonly acks = new Map<ChatKey, Acknowledged>();
   readonly stars = new Map<number, Set<ChatKey>>();
   readonly policies = new Map<string, { record: PolicyRecord; compiled: OverduePolicy }>();
-  /** Open tasks per chat; filled by the tasks feature, 0 until then. */
+  /** Open tasks per chat: loaded here, kept in step by src/app/tasks.ts. */
   readonly openTasks = new Map<ChatKey, number>();
   roster: Roster = buildRoster([]);
   /** Who is on duty at an instant: set by the duty service (src/app/duty.ts); null counts everyone on the roster. */
@@ -138,6 +139,8 @@ export class TeamModel {
     );
     for (const a of await listLatestAcks(db)) if (a.at >= (lastStarts.get(a.chatKey) ?? 0)) this.acks.set(a.chatKey, { by: a.by, at: a.at });
     for (const s of await listStars(db)) this.starsOf(s.memberUserId).add(s.chatKey);
+    this.openTasks.clear();
+    for (const [chatKey, n] of await countOpenTasksByChat(db)) this.openTasks.set(chatKey, n);
     for (const p of await listPolicies(db)) this.setPolicy(p);
     this.rebuildRoster();
     for (const entry of this.chats.values()) this.classify(entry);

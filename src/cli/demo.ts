@@ -6,9 +6,14 @@
  * The demo starts from a fresh database each time: the simulated company is rebuilt around the
  * current time, so yesterday's data would not match it.
  */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/config.ts';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, Secret, type Config } from '../config/config.ts';
+import { PORTAL_COMMANDS_PATH } from '../portal/inbound.ts';
 import { createLogger } from '../shared/log.ts';
 import { openStore } from '../store/database.ts';
 import { createTelegramAccount } from '../tdlib/account.ts';
@@ -54,11 +59,15 @@ export function createDemoWorld(options: { seed?: number; now?: number; accounts
 }
 
 export async function runDemoCommand(): Promise<number> {
-  const config = loadConfig({ mode: 'demo' });
-  const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, pretty: Boolean(process.stderr.isTTY) });
-  if (config.databaseUrl) process.stderr.write('tgdesk demo runs on SQLite; DATABASE_URL is ignored (use `tgdesk start` for PostgreSQL).\n');
-  for (const suffix of ['', '-wal', '-shm']) rmSync(join(config.dataDir, `tgdesk.sqlite${suffix}`), { force: true });
-  const store = await openStore({ dataDir: config.dataDir });
+  const loaded = loadConfig({ mode: 'demo' });
+  const logger = createLogger({ level: loaded.logLevel === 'info' ? 'warn' : loaded.logLevel, pretty: Boolean(process.stderr.isTTY) });
+  if (loaded.databaseUrl) process.stderr.write('tgdesk demo runs on SQLite; DATABASE_URL is ignored (use `tgdesk start` for PostgreSQL).\n');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(loaded.dataDir, `tgdesk.sqlite${suffix}`), { force: true });
+  const store = await openStore({ dataDir: loaded.dataDir });
+
+  // The example portal, a process of its own, unless a real one is configured (docs/portal.md).
+  const examplePortal = loaded.portal.url ? null : await startExamplePortal();
+  const config: Config = examplePortal ? { ...loaded, portal: { url: examplePortal.webhookUrl, secret: new Secret(examplePortal.secret) } } : loaded;
 
   const demo = createDemoWorld({ logger });
   const traffic = createTraffic(demo.world, demo.company, { seed: 11 });
@@ -70,12 +79,16 @@ export async function runDemoCommand(): Promise<number> {
     logger,
     graphiql: true,
     team: demo.team,
-    beforeStop: () => stopTraffic.abort(),
+    beforeStop: () => {
+      stopTraffic.abort();
+      examplePortal?.stop();
+    },
   });
   await running.daemon.whenSynced();
   void traffic.run({ messagesPerSecond: 0.7, signal: stopTraffic.signal }).catch((error) => logger.error('demo traffic stopped', { error }));
 
   const url = running.api.url;
+  examplePortal?.tellCommandsUrl(`${url}${PORTAL_COMMANDS_PATH}`);
   const summary = running.daemon.queries.teamSummary();
   // A ready manager token, tied to the demo's manager, so a newcomer can click at once.
   const manager = demo.company.accounts.find((m) => m.role === 'manager') ?? demo.company.team.find((m) => m.role === 'manager');
@@ -92,11 +105,15 @@ export async function runDemoCommand(): Promise<number> {
       `  Accounts: ${demo.accounts.map((a) => a.accountId).join(', ')}`,
       `  Right now: ${summary.overdueChats} overdue support chats, ${summary.unreadSupportChats} unread support chats, ${summary.mentionedOnDuty} with unread mentions`,
       `  Data: ${store.location} (fresh each run)`,
+      examplePortal
+        ? `  Example portal: ${examplePortal.url}   (tasks made in tgdesk appear there; it closes some of them itself after 45 s)`
+        : `  Portal: task events go to ${config.portal.url}`,
       '',
       'Try:',
       `  curl -s ${url}/graphql ${auth} -H 'content-type: application/json' -d '{"query":"{ teamSummary { overdueChats alarms unreadSupportChats } accounts { id syncState syncComplete } }"}'`,
       `  curl -s ${auth} '${url}/graphql?query=%7Bdialogs(accountId:%22${firstAccount}%22,order:URGENCY,first:5)%7BtotalCount%20unreadChatCount%20nodes%7Bchat%7Btitle%20kind%7DunreadCount%20isOverdue%7D%7D%7D'`,
       `  curl -N ${auth} -H 'accept: text/event-stream' '${url}/graphql?query=subscription%7BteamSummaryChanged%7BoverdueChats%20alarms%20unreadSupportChats%7D%7D'`,
+      ...taskExample(running.daemon, url, auth),
       `  TGDESK_DATA_DIR=${config.dataDir} tgdesk token create --role viewer --name wall    (more tokens; see docs/api.md)`,
       '',
       'Stop with Ctrl-C.',
@@ -105,4 +122,40 @@ export async function runDemoCommand(): Promise<number> {
   );
   await running.stopped;
   return 0;
+}
+
+/** A `markMessageAsTask` call on a support chat's newest message, ready to paste. */
+function taskExample(daemon: Awaited<ReturnType<typeof runDaemon>>['daemon'], url: string, auth: string): string[] {
+  const chat = [...daemon.model.chats.values()].find((c) => c.kind === 'support' && c.lastMessage);
+  if (!chat) return [];
+  const query = `mutation { markMessageAsTask(chatId: \\"${chat.record.key}\\", messageId: \\"${chat.lastMessage!.messageId}\\") { id title link status } }`;
+  return [`  curl -s ${url}/graphql ${auth} -H 'content-type: application/json' -d '{"query":"${query}"}'    (a task; see docs/portal.md)`];
+}
+
+/**
+ * Starts src/portal/example as a child process on a free port with a fresh secret. tgdesk's
+ * command address is sent to it once the API listens; it stops with the demo.
+ */
+async function startExamplePortal(): Promise<{ url: string; webhookUrl: string; secret: string; tellCommandsUrl(url: string): void; stop(): void }> {
+  const secret = randomBytes(24).toString('base64url');
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run-ts.mjs', import.meta.url)), fileURLToPath(new URL('../portal/example/main.ts', import.meta.url))], {
+    env: { ...process.env, TGDESK_PORTAL_SECRET: secret, PORTAL_STDIN_CONTROL: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin!.on('error', () => undefined);
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the example portal exited (${code}) before it listened`)));
+  });
+  const { url, webhookUrl } = JSON.parse(first) as { url: string; webhookUrl: string };
+  return {
+    url,
+    webhookUrl,
+    secret,
+    tellCommandsUrl: (commandsUrl) => void child.stdin!.write(`${JSON.stringify({ commandsUrl })}\n`),
+    stop: () => {
+      child.stdin!.end();
+      child.kill('SIGTERM');
+    },
+  };
 }

@@ -6,6 +6,7 @@
 import type { Config } from '../config/config.ts';
 import { Daemon } from '../app/daemon.ts';
 import { startApiServer, type ApiServer } from '../graphql/server.ts';
+import { createPortalConnector, type PortalConnector } from '../portal/connector.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Store } from '../store/database.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
@@ -13,6 +14,8 @@ import type { TelegramAccount } from '../tdlib/port.ts';
 export interface RunningDaemon {
   readonly daemon: Daemon;
   readonly api: ApiServer;
+  /** The portal connector (docs/portal.md), when TGDESK_PORTAL_SECRET is set. */
+  readonly portal: PortalConnector | null;
   /** Resolves when the process was asked to stop and everything is closed. */
   readonly stopped: Promise<void>;
   stop(): Promise<void>;
@@ -35,6 +38,7 @@ export async function runDaemon(options: {
     accounts: options.accounts,
     logger,
     backfillMessages: config.backfillMessages,
+    tasks: config.tasks,
     team: {
       teamChatId: config.team.chatId,
       members: config.team.members,
@@ -44,8 +48,11 @@ export async function runDaemon(options: {
       ...options.team,
     },
   });
-  const api = await startApiServer({ daemon, logger: logger.child('api'), host: config.host, port: config.port, graphiql: options.graphiql });
+  // Task events out to TGDESK_PORTAL_URL; the portal's signed commands in, on the API's port.
+  const portal = config.portal.secret ? createPortalConnector({ daemon, url: config.portal.url, secret: config.portal.secret.reveal(), logger: logger.child('portal') }) : null;
+  const api = await startApiServer({ daemon, logger: logger.child('api'), host: config.host, port: config.port, graphiql: options.graphiql, ...(portal ? { routes: portal.routes } : {}) });
   await daemon.start();
+  portal?.start();
 
   let stopping: Promise<void> | null = null;
   let resolveStopped!: () => void;
@@ -55,6 +62,7 @@ export async function runDaemon(options: {
       logger.info('stopping: closing the API and every Telegram client');
       await options.beforeStop?.();
       await api.close().catch((error) => logger.warn('API close failed', { error }));
+      await portal?.stop().catch((error) => logger.warn('portal connector stop failed', { error }));
       await daemon.close();
       await store.close().catch((error) => logger.warn('store close failed', { error }));
       logger.info('stopped');
@@ -68,5 +76,5 @@ export async function runDaemon(options: {
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
-  return { daemon, api, stopped, stop };
+  return { daemon, api, portal, stopped, stop };
 }

@@ -64,6 +64,11 @@ export interface Config {
     readonly url: string | null;
     readonly secret: Secret | null;
   };
+  /** Tasks' reaction on their source messages in Telegram, which every chat member sees: off (null) by default. */
+  readonly tasks: {
+    readonly reaction: string | null;
+    readonly closedReaction: string | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -90,6 +95,7 @@ interface FileConfig {
   team?: { chatId?: unknown; members?: unknown };
   classification?: { supportChatIds?: unknown; otherChatIds?: unknown; supportTitlePattern?: unknown };
   portal?: { url?: unknown; secret?: unknown };
+  tasks?: { reaction?: unknown; closedReaction?: unknown };
 }
 
 /** Every variable the daemon reads, with what it means; the README's table is generated from the same facts. */
@@ -110,6 +116,8 @@ export const CONFIG_VARIABLES = [
   ['TGDESK_LOG_LEVEL', 'debug, info, warn or error (default info)'],
   ['TGDESK_PORTAL_URL', 'URL the portal connector posts task events to'],
   ['TGDESK_PORTAL_SECRET', 'HMAC secret shared with the portal (secret)'],
+  ['TGDESK_TASK_REACTION', 'emoji put on a task\'s messages in Telegram while it is open, seen by every chat member (default: none)'],
+  ['TGDESK_TASK_CLOSED_REACTION', 'emoji that replaces it when the task closes (default: the reaction is removed)'],
 ] as const;
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
@@ -227,6 +235,19 @@ export function loadConfig(options: { env?: Env; mode: Config['mode']; cwd?: str
   const portalSecret = pick('TGDESK_PORTAL_SECRET', file.portal?.secret);
   if (portalUrl !== null && portalSecret === undefined) problems.push('TGDESK_PORTAL_SECRET: required when TGDESK_PORTAL_URL is set');
 
+  const emoji = (name: string, raw: string | undefined): string | null => {
+    if (raw === undefined) return null;
+    const e = raw.trim();
+    // One emoji, perhaps with modifiers and joiners: a few code points, no letters or spaces.
+    if (e.length === 0 || [...e].length > 8 || /[\s\p{L}\p{N}]/u.test(e)) {
+      problems.push(`${name}: expected one emoji, got "${raw.slice(0, 20)}"`);
+      return null;
+    }
+    return e;
+  };
+  const taskReaction = emoji('TGDESK_TASK_REACTION', pick('TGDESK_TASK_REACTION', file.tasks?.reaction));
+  const taskClosedReaction = emoji('TGDESK_TASK_CLOSED_REACTION', pick('TGDESK_TASK_CLOSED_REACTION', file.tasks?.closedReaction));
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -248,6 +269,7 @@ export function loadConfig(options: { env?: Env; mode: Config['mode']; cwd?: str
       supportTitlePattern,
     },
     portal: { url: portalUrl, secret: portalSecret === undefined ? null : new Secret(portalSecret) },
+    tasks: { reaction: taskReaction, closedReaction: taskClosedReaction },
   });
 }
 

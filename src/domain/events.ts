@@ -28,6 +28,7 @@ import type { Acknowledged, Alarm, DialogRow, DialogSnapshot } from './dialogs.t
 import type { DutyChange } from './duty.ts';
 import type { ChatKey, SenderRef } from './ids.ts';
 import type { JobItemView, MembershipJobView } from './membership-plan.ts';
+import type { TaskChangeKind, TaskHeader } from './tasks.ts';
 import type { AccountId, AuthState, ContentKind } from './telegram.ts';
 import type { UnixMs } from './time.ts';
 
@@ -91,6 +92,8 @@ export type DomainEvent = EventBase &
     | { readonly type: 'alert'; readonly alert: AlertView }
     /** Someone's duty began or ended: who is on duty now, and whose duty flipped. */
     | { readonly type: 'dutyChanged'; readonly duty: DutyChange }
+    /** A task was created or changed: the whole task as it is now (its message snapshot is read when asked for). */
+    | { readonly type: 'taskChanged'; readonly chatKey: ChatKey; readonly change: TaskChangeKind; readonly task: TaskHeader }
   );
 
 /** Matches the store's `events.type` column. */
@@ -192,6 +195,8 @@ export function applyDomainEvent(state: ClientState, event: DomainEvent): Client
     case 'membershipJobChanged':
     case 'alert':
     case 'dutyChanged':
+    // A task's count on its chat's rows comes with the dialogChanged the app emits beside it.
+    case 'taskChanged':
       return next;
   }
 }

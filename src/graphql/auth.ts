@@ -32,6 +32,13 @@ export const MUTATION_ROLES: { readonly [K in keyof Required<MutationResolvers>]
   setChatKind: TEAM_SETTING,
   setChatPolicy: TEAM_SETTING,
   putPolicy: TEAM_SETTING,
+  // Tasks: the team makes them; the portal may also change, close and reopen them (docs/portal.md).
+  createTask: CHAT_ACTION,
+  markMessageAsTask: CHAT_ACTION,
+  updateTask: ['admin', 'manager', 'integration'],
+  closeTask: ['admin', 'manager', 'integration'],
+  reopenTask: ['admin', 'manager', 'integration'],
+  retryPortalDeliveries: CHAT_ACTION,
   // Membership jobs, the roster, duty and alert channels (team-ops.roles.ts).
   ...TEAM_OPS_MUTATION_ROLES,
 };
@@ -40,6 +47,9 @@ export const MUTATION_ROLES: { readonly [K in keyof Required<MutationResolvers>]
 export const QUERY_ROLES: { readonly [K in keyof QueryResolvers]?: readonly ApiRole[] } = {
   // Who did what is the team's business, not the wall's or the portal's.
   auditLog: ['admin', 'manager'],
+  // Delivery bodies hold whole discussions; the wall has no use for them.
+  portalDeliveries: ['admin', 'manager', 'integration'],
+  portalStatus: ['admin', 'manager', 'integration'],
 };
 
 export function requireRole(principal: Principal, allowed: readonly ApiRole[], what: string): void {

@@ -45,6 +45,8 @@ export const PAGE_SIZE = {
   messages: { default: 50, max: 200 },
   search: { default: 100, max: 200 },
   auditLog: { default: 50, max: 200 },
+  tasks: { default: 50, max: 200 },
+  portalDeliveries: { default: 50, max: 200 },
 } as const;
 
 export const LIMIT_EXCEEDED = 'LIMIT_EXCEEDED';

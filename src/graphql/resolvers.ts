@@ -21,6 +21,7 @@ import type * as P from './mappers.ts';
 import type { ApiContext, DialogParent, SenderParent, UserParent } from './mappers.ts';
 import { dialogViews } from './view-cache.ts';
 import { dialogChangeStream, eventStream, teamSummaryStream, unwrapStreamValue, type StreamHooks } from './subscriptions.ts';
+import { messageTasks, withTaskResolvers } from './tasks.resolvers.ts';
 import { withTeamOps } from './team-ops.resolvers.ts';
 import { withMonitoring } from './stats.resolvers.ts';
 
@@ -287,6 +288,7 @@ const EVENT_TYPE_NAMES = {
   messageEdited: 'MessageEditedEvent',
   messagesDeleted: 'MessagesDeletedEvent',
   accountSyncChanged: 'AccountSyncChangedEvent',
+  taskChanged: 'TaskChangedEvent',
   membershipJobChanged: 'MembershipJobChangedEvent',
   alert: 'AlertEvent',
   dutyChanged: 'DutyChangedEvent',
@@ -422,6 +424,7 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
       editedAt: (m) => (m.editDate ? m.editDate * 1000 : null),
       entities: (m) => [...m.entities],
       replyToId: (m) => (m.replyToId === null ? null : String(m.replyToId)),
+      tasks: messageTasks,
     } satisfies Strict<G.MessageResolvers, MessageView, G.Message>,
     TextEntity: {
       userId: (e) => (e.userId === undefined ? null : String(e.userId)),
@@ -488,5 +491,5 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
       replyToId: (m) => m.replyToMessageId,
     } satisfies Strict<G.MessageSnapshotResolvers, P.EventMessageViewParent, G.MessageSnapshot>,
   };
-  return withTeamOps(withMonitoring(resolvers, streamHooks), streamHooks);
+  return withTaskResolvers(withTeamOps(withMonitoring(resolvers, streamHooks), streamHooks), streamHooks);
 }

@@ -40,6 +40,8 @@ export interface ApiServerOptions {
   /** Serve GraphiQL to browsers at /graphql (the demo). */
   readonly graphiql?: boolean;
   readonly limits?: Partial<ApiLimits>;
+  /** Plain HTTP handlers by exact path, mounted beside GraphQL by the composition root (the portal's webhook). */
+  readonly routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => void>>;
   /** Answer repeated hot reads from memory between events (default true; see response-cache.ts). */
   readonly responseCache?: boolean;
 }
@@ -268,7 +270,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = ROUTES.has(path) ? path : 'other';
+    const extra = options.routes?.[path];
+    const route = ROUTES.has(path) || extra ? path : 'other';
     res.once('close', () => {
       metrics.httpRequests.inc({ route, method: req.method ?? 'OTHER', status: String(res.statusCode) });
       // A stream lasts as long as the subscriber stays: its length is not a latency.
@@ -299,6 +302,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     // The NOC wall (src/noc) at `/`.
     if (noc.handle(req, res, path)) return;
+    if (extra) {
+      extra(req, res);
+      return;
+    }
     if (path !== GRAPHQL_PATH) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody(`nothing at ${path}; GraphQL is at ${GRAPHQL_PATH}`, 'NOT_FOUND'));
       return;
