@@ -23,7 +23,7 @@ const ROLES: readonly ApiRole[] = ['viewer', 'admin', 'manager', 'integration'];
 
 interface Case {
   readonly query: string;
-  readonly variables: () => Record<string, unknown>;
+  readonly variables: (role: ApiRole) => Record<string, unknown>;
   /** Puts things back after an allowed call, so the next role starts from the same state. */
   readonly undo?: string;
   /** The undo acts for the caller's own team member (stars, preferences). */
@@ -61,6 +61,8 @@ const CASES: Record<keyof typeof MUTATION_ROLES, Case> = {
   closeTask: { query: 'mutation ($t: ID!) { closeTask(id: $t) { status } }', variables: () => ({ t: taskId }), undo: 'mutation ($t: ID!) { reopenTask(id: $t) { status } }' },
   reopenTask: { query: 'mutation ($t: ID!) { reopenTask(id: $t) { status } }', variables: () => ({ t: taskId }) },
   retryPortalDeliveries: { query: 'mutation { retryPortalDeliveries(ids: []) { id } }', variables: () => ({}) },
+  // Sends as the caller's own account, into the team chat (no client waits there).
+  sendMessage: { query: 'mutation ($a: ID!, $c: ID!) { sendMessage(accountId: $a, chatId: $c, text: "roles") { sentTyping } }', variables: (role) => ({ a: h.sim.demo.accounts[h.sim.demo.company.accounts.findIndex((m) => m.userId === (role === 'manager' ? h.members.manager : h.members.admin))]!.accountId, c: String(h.sim.demo.company.teamChat.id) }) },
   ...teamOpsRoleCases(() => h, chat),
 };
 
@@ -76,13 +78,13 @@ describe('roles × mutations', () => {
       const allowed = MUTATION_ROLES[name].includes(role);
       it(`${name} as ${role}: ${allowed ? 'allowed' : 'FORBIDDEN'}`, async () => {
         const auditBefore = await h.sim.daemon.audit.list({ limit: 1 });
-        const r = await h.gql(c.query, c.variables(), { token: h.tokens[role] });
+        const r = await h.gql(c.query, c.variables(role), { token: h.tokens[role] });
         expect(r.status).toBe(200);
         const codes = (r.body.errors ?? []).map((e) => e.extensions?.['code']);
         if (allowed) {
           expect(codes).not.toContain('FORBIDDEN');
           expect(r.body.errors).toBeUndefined();
-          if (c.undo) expect((await h.gql(c.undo, c.variables(), { token: h.tokens[c.undoAsCaller ? role : 'manager'] })).body.errors).toBeUndefined();
+          if (c.undo) expect((await h.gql(c.undo, c.variables(role), { token: h.tokens[c.undoAsCaller ? role : 'manager'] })).body.errors).toBeUndefined();
         } else {
           expect(codes).toEqual(['FORBIDDEN']);
           expect(r.body.errors![0]!.message).toContain(role);

@@ -29,6 +29,8 @@ export const MUTATION_ROLES: { readonly [K in keyof Required<MutationResolvers>]
   acknowledge: CHAT_ACTION,
   starChat: CHAT_ACTION,
   setPreferences: CHAT_ACTION,
+  // Sends as the token's own member's account only (src/app/messaging.ts).
+  sendMessage: CHAT_ACTION,
   setChatKind: TEAM_SETTING,
   setChatPolicy: TEAM_SETTING,
   putPolicy: TEAM_SETTING,

@@ -24,6 +24,7 @@ import { dialogChangeStream, eventStream, teamSummaryStream, unwrapStreamValue, 
 import { messageTasks, withTaskResolvers } from './tasks.resolvers.ts';
 import { withTeamOps } from './team-ops.resolvers.ts';
 import { withMonitoring } from './stats.resolvers.ts';
+import { withConsole } from './console.resolvers.ts';
 
 /** Resolvers for every schema field of `S` that the parent `P` lacks are required. */
 type Strict<R, P, S> = R & { [K in Exclude<keyof S, keyof P | '__typename'> & keyof R]-?: NonNullable<R[K]> };
@@ -491,5 +492,5 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
       replyToId: (m) => m.replyToMessageId,
     } satisfies Strict<G.MessageSnapshotResolvers, P.EventMessageViewParent, G.MessageSnapshot>,
   };
-  return withTaskResolvers(withTeamOps(withMonitoring(resolvers, streamHooks), streamHooks), streamHooks);
+  return withConsole(withTaskResolvers(withTeamOps(withMonitoring(resolvers, streamHooks), streamHooks), streamHooks));
 }
