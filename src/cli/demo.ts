@@ -99,6 +99,7 @@ export async function runDemoCommand(): Promise<number> {
     [
       '',
       'tgdesk demo is running on the Telegram simulator.',
+      `  Console, signed in as the demo manager: ${url}/console#token=${token}`,
       `  GraphiQL, signed in as the demo manager: ${url}/graphql?token=${token}`,
       `  GraphQL: ${url}/graphql   (token: ${token})`,
       `  Health: ${url}/healthz   Readiness: ${url}/readyz   Metrics: ${url}/metrics`,

@@ -25,6 +25,7 @@ import { DEFAULT_LIMITS, LIMIT_EXCEEDED, armorPlugins, type ApiLimits } from './
 import type { ApiContext } from './mappers.ts';
 import { ApiMetrics, Gauge, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { NocStatic } from './noc-static.ts';
+import { ConsoleStatic } from './console-static.ts';
 import { monitoringMetrics } from './stats.metrics.ts';
 import { createResolvers, type ResolverHooks } from './resolvers.ts';
 import { cacheProbePlugin, ResponseCache, type CachedResponse, type CacheProbe } from './response-cache.ts';
@@ -267,6 +268,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   const noc = new NocStatic();
+  const consoleApp = new ConsoleStatic();
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
@@ -300,6 +302,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       return;
     }
+    // The operator console (src/console) at `/console/`.
+    if (consoleApp.handle(req, res, path)) return;
     // The NOC wall (src/noc) at `/`.
     if (noc.handle(req, res, path)) return;
     if (extra) {
