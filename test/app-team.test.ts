@@ -31,13 +31,13 @@ async function start(options: Parameters<typeof startSimDaemon>[0] = {}): Promis
  * Waits until every queued update is ingested (no event for `quietMs`) and the overdue clock has
  * flipped every wait whose deadline has passed.
  */
-async function settle(sim: SimDaemon, quietMs = 250): Promise<void> {
+async function settle(sim: SimDaemon, quietMs = 400): Promise<void> {
   let last = -1;
   await eventually(async () => {
     await sim.daemon.whenSynced();
     const n = sim.events.length;
     const support = [...sim.daemon.model.overdue.values()].filter((s) => sim.daemon.model.chats.get(s.chatKey)?.kind === 'support');
-    const quiet = n === last && dueChats(support, sim.daemon.now()).length === 0;
+    const quiet = n === last && !sim.daemon.writer.busy && dueChats(support, sim.daemon.now()).length === 0;
     last = n;
     return quiet;
   }, 30_000, quietMs);

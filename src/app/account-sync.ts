@@ -20,6 +20,7 @@ import type { Database } from '../store/schema.ts';
 import { listCursors, markAllUnsynced, putCursors } from '../store/sync-cursors.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { applyPlan, keepCursors, planBatch, storeHistoryPage, type AccountSyncState, type IngestResult } from './ingest.ts';
+import type { RecentMessages } from './message-cache.ts';
 import type { Emit, Trx, Writer } from './writer.ts';
 
 /** Follows every stored batch inside its transaction (the team layer), and after its commit. */
@@ -33,6 +34,8 @@ export interface AccountSyncOptions {
   readonly db: Kysely<Database>;
   readonly writer: Writer;
   readonly follower?: IngestFollower;
+  /** Messages other accounts stored recently; shared by all accounts of the daemon. */
+  readonly recent?: RecentMessages;
   readonly account: TelegramAccount;
   readonly logger: Logger;
   readonly now: () => number;
@@ -115,9 +118,12 @@ export class AccountSync {
       const plan = planBatch(this.state, events);
       const result = await this.options.writer.run(async (trx, emit, hooks) => {
         const at = now();
-        const r = await applyPlan(trx, this.state, plan, events, at);
+        const r = await applyPlan(trx, this.state, plan, events, at, this.options.recent);
         await this.options.follower?.onIngested(trx, emit, r, at);
-        hooks.afterCommit(() => keepCursors(this.state, plan));
+        hooks.afterCommit(() => {
+          keepCursors(this.state, plan);
+          this.options.recent?.remember(r);
+        });
         return r;
       });
       this.options.follower?.afterCommit?.();
@@ -242,10 +248,11 @@ export class AccountSync {
   private async storeHistory(messages: readonly TgMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const { now } = this.options;
-    await this.options.writer.run(async (trx, emit) => {
+    await this.options.writer.run(async (trx, emit, hooks) => {
       const at = now();
-      const r = await storeHistoryPage(trx, this.state, messages, at);
+      const r = await storeHistoryPage(trx, this.state, messages, at, this.options.recent);
       await this.options.follower?.onIngested(trx, emit, r, at);
+      hooks.afterCommit(() => this.options.recent?.remember(r));
     });
     this.options.follower?.afterCommit?.();
   }

@@ -11,6 +11,7 @@ import { ensureDefaultPolicy } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { AccountSync, type IngestFollower } from './account-sync.ts';
 import { Actions } from './actions.ts';
+import { RecentMessages } from './message-cache.ts';
 import { AuditLog } from './audit.ts';
 import { EventBus } from './event-bus.ts';
 import { OverdueClock } from './overdue-clock.ts';
@@ -23,10 +24,10 @@ import { loadStoredWaiting, TeamModel, type TeamConfig } from './team-model.ts';
 import { TeamProjection } from './team-projection.ts';
 import { ApiTokens } from './tokens.ts';
 import { Writer } from './writer.ts';
+import { TeamOps, type TeamOpsOptions } from './team-ops.ts';
 import { PortalOutbox } from './portal-outbox.ts';
 import { Tasks, type TasksConfig } from './tasks.ts';
 import type { RetryPolicy } from '../domain/tasks.ts';
-import { TeamOps, type TeamOpsOptions } from './team-ops.ts';
 
 export interface DaemonOptions {
   readonly store: Store;
@@ -37,12 +38,12 @@ export interface DaemonOptions {
   readonly backfillMessages?: number;
   /** Keep the search index in step in the background (default true). */
   readonly searchIndexer?: boolean;
+  /** Membership jobs, duty and alerts (src/app/team-ops.ts): throttles, alert account, channels. */
+  readonly teamOps?: TeamOpsOptions;
   /** Tasks: the optional reaction on their messages (off by default). */
   readonly tasks?: TasksConfig;
   /** How portal deliveries are retried (tests shorten it). */
   readonly portalRetry?: RetryPolicy;
-  /** Membership jobs, duty and alerts (src/app/team-ops.ts): throttles, alert account, channels. */
-  readonly teamOps?: TeamOpsOptions;
 }
 
 const EVENT_RETENTION_MS = 7 * 86_400_000;
@@ -75,11 +76,11 @@ export class Daemon {
   readonly search: MessageSearch;
   readonly audit: AuditLog;
   readonly searchIndexer: SearchIndexer | null;
+  // The roster, membership jobs, duty, alerts and admin activity.
+  readonly teamOps: TeamOps;
   // Tasks from messages, and their outbox to the portal (src/portal delivers it).
   readonly tasks: Tasks;
   readonly portalOutbox: PortalOutbox;
-  // The roster, membership jobs, duty, alerts and admin activity.
-  readonly teamOps: TeamOps;
   // Response-time statistics and the NOC wall's support board (src/noc).
   readonly monitoring: Monitoring;
   private readonly logger: Logger;
@@ -129,12 +130,14 @@ export class Daemon {
       onSyncState: (emit, accountId, authState, state, now) => this.projection.emitSyncState(emit, accountId, authState, state, now),
       afterCommit: () => this.clock.schedule(),
     };
+    const recent = new RecentMessages();
     this.syncs = new Map(
       options.accounts.map((account) => [
         account.accountId,
         new AccountSync({
           db,
           writer: this.writer,
+          recent,
           follower,
           account,
           logger: options.logger.child('sync', { accountId: account.accountId }),
@@ -157,6 +160,8 @@ export class Daemon {
       whenAccountReady: (accountId) => this.syncs.get(accountId)?.whenIdle() ?? Promise.resolve(),
       ...(options.teamOps ? { options: options.teamOps } : {}),
     });
+    // Response times per shift and the wall's duty column follow the duty schedules.
+    this.monitoring.duty = this.teamOps.duty.dutySource();
   }
 
   async start(): Promise<void> {
@@ -165,11 +170,13 @@ export class Daemon {
     await ensureAccounts(db, [...this.syncs.keys()], now);
     await ensureDefaultPolicy(db, now);
     await this.model.load(db, now);
-    await this.portalOutbox.start();
     await this.teamOps.load();
+    await this.portalOutbox.start();
     await this.restoreOverdue(now);
     this.clock.schedule();
     this.searchIndexer?.start();
+    // Response-time statistics read from memory; the first load runs in the background.
+    this.monitoring.warm();
     // Accounts start independently: one that cannot start (bad database key, lost session) must not stop the others.
     await Promise.all(
       [...this.syncs.values()].map((s) => s.start().catch((error) => this.logger.error('account failed to start', { accountId: s.accountId, error }))),
@@ -217,6 +224,7 @@ export class Daemon {
     this.clock.stop();
     await this.teamOps.stop();
     this.monitoring.close();
+    await this.teamOps.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.searchIndexer?.stop();
     await this.tasks.whenReactionsSettled();

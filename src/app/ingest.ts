@@ -11,7 +11,7 @@ import { chatKeyOf, hasSharedMessageIds, isServerMessageId, type ChatKey, type C
 import type { ChatMemberStatus, ChatPosition, TgChat, TgEvent, TgMessage, TgUser } from '../domain/telegram.ts';
 import type { AccountChatState } from '../store/chats.repository.ts';
 import { listAccountChatsByKeys, putAccountChats, setChatTitle, upsertChatMembers, upsertChats, type AccountChatRecord } from '../store/chats.repository.ts';
-import { markDeleted, refKey, resolveMessageIds, setContent, setEditDate, upsertMessages, type MessageRef, type MessageToStore, type StoredRef } from '../store/messages.repository.ts';
+import { markDeleted, refKey, resolveMessageIds, setContent, setEditDate, upsertMessages, type KnownMessages, type MessageRef, type MessageToStore, type StoredRef } from '../store/messages.repository.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { putCursors, type SyncCursor } from '../store/sync-cursors.repository.ts';
@@ -313,7 +313,7 @@ export function mergePositions(base: readonly ChatPosition[], updates: readonly 
  * Writes a plan inside the caller's transaction. Returns what changed; call `keepCursors` only
  * after the commit, so an in-memory cursor never runs ahead of the stored one.
  */
-export async function applyPlan(trx: Transaction<Database>, state: AccountSyncState, plan: Plan, events: readonly TgEvent[], now: number): Promise<IngestResult> {
+export async function applyPlan(trx: Transaction<Database>, state: AccountSyncState, plan: Plan, events: readonly TgEvent[], now: number, known?: KnownMessages): Promise<IngestResult> {
   const deleted = new Map<ChatKey, number[]>();
   const edited = new Map<ChatKey, number[]>();
   let refs: StoredRef[] = [];
@@ -333,7 +333,7 @@ export async function applyPlan(trx: Transaction<Database>, state: AccountSyncSt
     }
     await putAccountChats(trx, state.accountId, [...plan.fullStates.values()], now);
     for (const [chatKey, title] of plan.titles) await setChatTitle(trx, chatKey, title, now);
-    refs = await upsertMessages(trx, state.accountId, plan.messages, now);
+    refs = await upsertMessages(trx, state.accountId, plan.messages, now, known);
     const changedRefs = [...plan.edits.map((e) => e.ref), ...plan.contents.map((c) => c.ref), ...plan.deletes];
     if (changedRefs.length > 0) {
       const ids = await resolveMessageIds(trx, state.accountId, changedRefs);
@@ -387,13 +387,13 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * Stores messages fetched by a reconcile pass: messages only, cursors untouched. Where ids
  * differ per account the caller must pass them oldest first (see planBatch's storeMessage).
  */
-export async function storeHistoryPage(trx: Transaction<Database>, state: AccountSyncState, messages: readonly TgMessage[], now: number): Promise<IngestResult> {
+export async function storeHistoryPage(trx: Transaction<Database>, state: AccountSyncState, messages: readonly TgMessage[], now: number, known?: KnownMessages): Promise<IngestResult> {
   const items: MessageToStore[] = [];
   for (const m of messages) {
     const known = state.chats.get(m.tdChatId);
     if (known && isServerMessageId(m.tdMessageId)) items.push({ chatKey: known.chatKey, chatType: known.type, message: m });
   }
-  const refs = await upsertMessages(trx, state.accountId, items, now);
+  const refs = await upsertMessages(trx, state.accountId, items, now, known);
   return {
     accountId: state.accountId,
     needsReconcile: new Set(),

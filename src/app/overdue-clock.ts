@@ -46,6 +46,8 @@ export class OverdueClock {
   private stopped = false;
   /** Largest lateness of a flip seen so far, in ms: the benchmark's figure. */
   maxLatenessMs = 0;
+  /** Per chat, the sort key of the newest message the reducer has seen: what "in order" means. */
+  private readonly lastFed = new Map<ChatKey, number>();
 
   constructor(
     private readonly model: TeamModel,
@@ -73,6 +75,7 @@ export class OverdueClock {
       return;
     }
     const history = await listMessages(trx, { chatKey, limit: RECOMPUTE_MESSAGES, includeDeleted: true });
+    if (history.length) this.lastFed.set(chatKey, history[history.length - 1]!.sortKey);
     const since = history.length ? fromUnixSeconds(history[0]!.date) : 0;
     const acks = await listAcksSince(trx, chatKey, since);
     const result = recomputeOverdue(
@@ -97,13 +100,15 @@ export class OverdueClock {
   /** Feeds new messages of one chat; falls back to a recompute when one is older than the clock. */
   async onMessages(trx: Trx, emit: Emit, chatKey: ChatKey, messages: readonly StoredMessage[], now: UnixMs): Promise<void> {
     if (!this.isSupport(chatKey) || messages.length === 0) return;
-    const state = this.model.overdue.get(chatKey) ?? initialOverdueState(chatKey);
     const sorted = [...messages].sort((a, b) => a.sortKey - b.sortKey);
-    const lastAt = state.lastMessageAt ?? Number.NEGATIVE_INFINITY;
-    if (sorted.some((m) => fromUnixSeconds(m.date) <= lastAt) || !this.model.overdue.has(chatKey)) {
+    const fed = this.lastFed.get(chatKey);
+    // Only a message that sorts before one the clock has seen can change the past; several in one
+    // second, in order, go through the reducer like any other.
+    if (fed === undefined || !this.model.overdue.has(chatKey) || sorted[0]!.sortKey <= fed) {
       await this.recompute(trx, emit, chatKey, now);
       return;
     }
+    this.lastFed.set(chatKey, sorted[sorted.length - 1]!.sortKey);
     await this.apply(trx, emit, chatKey, sorted.map((m) => ({ kind: 'message', message: overdueMessageOf(m) }) as OverdueInput), now);
   }
 

@@ -386,7 +386,10 @@ export class TeamModel {
     const accountIds = accounts ? [...accounts] : [...this.accountChats.keys()];
     for (const accountId of accountIds) {
       const mirrored = this.mirror.dialogs.get(accountId);
+      const rows = this.accountChats.get(accountId);
       for (const chatKey of keys) {
+        // Only accounts that see the chat, or were told about it, can have a difference.
+        if (!rows?.has(chatKey) && !mirrored?.has(chatKey)) continue;
         const truth = this.snapshot(accountId, chatKey, now);
         const known = mirrored?.get(chatKey) ?? null;
         if (truth === null) {

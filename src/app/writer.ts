@@ -24,6 +24,12 @@ const EVENT_ORDER_LOCK = 7_433_201; // an arbitrary constant shared by every tgd
 
 export class Writer {
   private tail: Promise<unknown> = Promise.resolve();
+  private running = 0;
+
+  /** True while a transaction is queued or running: a change is on its way to subscribers. */
+  get busy(): boolean {
+    return this.running > 0;
+  }
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -37,7 +43,8 @@ export class Writer {
    * `onRollback` instead, so in-memory state can be rebuilt from the store.
    */
   run<T>(work: (trx: Trx, emit: Emit, hooks: { afterCommit(fn: () => void): void; onRollback(fn: () => void): void }) => Promise<T>): Promise<T> {
-    const next = this.tail.then(() => this.runNow(work));
+    this.running++;
+    const next = this.tail.then(() => this.runNow(work)).finally(() => this.running--);
     this.tail = next.catch(() => undefined);
     return next;
   }

@@ -77,13 +77,28 @@ export interface StoredRef {
  * Stores messages seen by `accountId`. Returns, for each input in order, the stored message's id and keys.
  * A later edit (higher edit date) replaces the content; an older copy never overwrites a newer one.
  */
-export async function upsertMessages(db: Db, accountId: string, items: readonly MessageToStore[], now: number): Promise<StoredRef[]> {
+/** Messages known to be stored, by `chatKey \0 msgKey`; the caller fills it only after a commit. */
+export interface KnownMessages {
+  get(identity: string): { readonly id: number; readonly editDate: number } | undefined;
+}
+
+export async function upsertMessages(db: Db, accountId: string, items: readonly MessageToStore[], now: number, known?: KnownMessages): Promise<StoredRef[]> {
   if (items.length === 0) return [];
+  const refs = new Array<StoredRef>(items.length);
   const shared: { index: number; item: MessageToStore }[] = [];
   const perAccount: { index: number; item: MessageToStore }[] = [];
-  items.forEach((item, index) => (hasSharedMessageIds(item.chatType) ? shared : perAccount).push({ index, item }));
+  items.forEach((item, index) => {
+    if (!hasSharedMessageIds(item.chatType)) return perAccount.push({ index, item });
+    // Another account's copy of a message already stored, and no newer edit: nothing to write.
+    const msgKey = messageKeyOf(item.chatType, item.message.tdMessageId, item.message.sender, item.message.date, 0);
+    const hit = known?.get(`${item.chatKey}\u0000${msgKey}`);
+    if (hit && hit.editDate >= item.message.editDate) {
+      refs[index] = { id: hit.id, msgKey, sortKey: messageSortKeyOf(item.chatType, item.message.tdMessageId, item.message.date, 0), inserted: false };
+      return;
+    }
+    shared.push({ index, item });
+  });
 
-  const refs = new Array<StoredRef>(items.length);
   const keyed: { index: number; chatKey: string; msgKey: string; sortKey: number; item: MessageToStore; replyToKey: string | null }[] = [];
 
   for (const { index, item } of shared) {
