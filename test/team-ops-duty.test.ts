@@ -129,6 +129,26 @@ describe('duty', () => {
     expect(settingsOf(sim.demo, member)).toEqual(before);
   });
 
+  it("leaves a chat alone that the member changed on the phone while off duty", async () => {
+    t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
+    sim = await startTeamOpsSim({ clock });
+    const member = sim.demo.company.accounts[2]!.userId;
+    const before = settingsOf(sim.demo, member);
+    await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
+    await sim.settle();
+    const [changed, ...others] = supportChatsOf(sim.demo, member);
+    const mine = { ...sim.demo.world.chatState(member, changed!.chat).notificationSettings, use_default_mute_for: false, mute_for: 0, use_default_sound: false, sound_id: '3' };
+    sim.demo.world.setNotificationSettings(member, changed!.chat, mine);
+    await sim.settle();
+    t = utc('2025-06-03T07:00:05Z'); // Tuesday 09:00 CEST
+    await sim.daemon.teamOps.duty.tickNow();
+    await sim.settle();
+    const after = settingsOf(sim.demo, member);
+    expect(after.get(changed!.chat.key)).toEqual(mine);
+    for (const c of others) expect(after.get(c.chat.key)).toEqual(before.get(c.chat.key));
+    expect(sim.daemon.teamOps.duty.switches.at(-1)).toMatchObject({ action: 'restore', untouched: 1 });
+  });
+
   it('never mutes a member who did not opt in, and counts on-duty mentions by the schedules', async () => {
     t = utc('2025-06-02T21:00:00Z'); // Monday 23:00 in Berlin
     sim = await startTeamOpsSim({ clock });

@@ -22,7 +22,9 @@ import type { Kysely } from 'kysely';
 import type { OnDutyPredicate } from '../domain/counts.ts';
 import {
   compileDutySchedule,
+  dutyPeriods,
   dutyPredicate,
+  dutyUnused,
   dutyView,
   nextTeamDutyChange,
   validateOverride,
@@ -172,6 +174,39 @@ export class DutyService {
 
   mutedChats(memberUserId?: number): Promise<DutyMuteRecord[]> {
     return listDutyMutes(this.d.db).then((rows) => rows.filter((r) => memberUserId === undefined || r.memberUserId === memberUserId));
+  }
+
+  /**
+   * Duty as the statistics ask for it (src/app/stats.ts `DutySource`): who is on duty at an
+   * instant, and the team's shifts in a range as windows in which the set on duty stays the same.
+   */
+  dutySource(): {
+    at(now: number, memberUserIds: Iterable<number>): { schedulesInUse: boolean; onDuty: Map<number, number | null>; next: Map<number, number> };
+    shifts(from: number, to: number, memberUserIds: Iterable<number>): { key: string; start: number; end: number; members: number[] }[] | null;
+  } {
+    return {
+      at: (now, ids) => {
+        const view = dutyView(this.roster(), ids, now);
+        return { schedulesInUse: view.schedulesInUse, onDuty: new Map(view.onDuty.map((e) => [e.memberUserId, e.until])), next: new Map(view.next.map((e) => [e.memberUserId, e.from])) };
+      },
+      shifts: (from, to, ids) => {
+        const duty = this.roster();
+        if (dutyUnused(duty)) return null;
+        const periods = [...ids].map((id) => ({ id, periods: dutyPeriods(duty.schedules.get(id) ?? null, duty.overrides, id, from, to) }));
+        const edges = [...new Set([from, to, ...periods.flatMap((p) => p.periods.flatMap((x) => [x.from, x.to]))])].sort((a, b) => a - b);
+        const out: { key: string; start: number; end: number; members: number[] }[] = [];
+        for (let i = 0; i + 1 < edges.length; i++) {
+          const start = edges[i]!;
+          const end = edges[i + 1]!;
+          const members = periods.filter((p) => p.periods.some((x) => x.from <= start && start < x.to)).map((p) => p.id).sort((a, b) => a - b);
+          if (members.length === 0) continue;
+          const last = out[out.length - 1];
+          if (last && last.end === start && last.members.join() === members.join()) last.end = end;
+          else out.push({ key: new Date(start).toISOString(), start, end, members });
+        }
+        return out;
+      },
+    };
   }
 
   private memberIds(): number[] {
@@ -385,9 +420,12 @@ export class DutyService {
       }
       const rows = saved.filter((r) => r.accountId === accountId);
       const chats = this.d.model.accountChats.get(accountId);
+      // Restored when our mute is still there, or when the chat still shows the saved settings
+      // (our mute's update not seen yet: sending them again is harmless); left alone when the
+      // member changed the chat on their phone meanwhile.
       const ours = rows.filter((r) => {
         const s = chats?.get(r.chatKey)?.notificationSettings;
-        return s !== undefined && !s.useDefaultMuteFor && (s.muteFor ?? 0) > 0;
+        return s !== undefined && ((!s.useDefaultMuteFor && (s.muteFor ?? 0) > 0) || sameSettings(s, r.previous));
       });
       const { failed, calls } = await this.each(ours, (r) => this.setSettings(account, r.tdChatId, r.previous));
       const failedKeys = new Set(failed.map((r) => r.chatKey));
@@ -412,7 +450,8 @@ export class DutyService {
       while (next < rows.length) {
         const r = rows[next++]!;
         try {
-          calls += await fn(r);
+          const made = await fn(r);
+          calls += made;
         } catch (error) {
           failed.push(r);
           calls++;
@@ -437,6 +476,11 @@ export class DutyService {
       }
     }
   }
+}
+
+function sameSettings(a: NotificationSettings, b: NotificationSettings): boolean {
+  const canonical = (s: NotificationSettings) => JSON.stringify(Object.entries({ ...s.raw, use_default_mute_for: s.useDefaultMuteFor, mute_for: s.muteFor }).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return canonical(a) === canonical(b);
 }
 
 /** The same settings, muted for good. */

@@ -22,6 +22,7 @@ import { createTraffic } from '../tdlib/simulator/traffic.ts';
 import { createSimWorld, type SimWorld } from '../tdlib/simulator/world.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { runDaemon } from './run-daemon.ts';
+import { dutyLine, giveDemoDuty } from './demo-duty.ts';
 
 /** The company the demo's support team works for, as its chat titles name it. */
 export const DEMO_COMPANY_NAMES = ['HostOps', 'ХостОпс'];
@@ -85,6 +86,7 @@ export async function runDemoCommand(): Promise<number> {
     },
   });
   await running.daemon.whenSynced();
+  await giveDemoDuty(running.daemon, demo);
   void traffic.run({ messagesPerSecond: 0.7, signal: stopTraffic.signal }).catch((error) => logger.error('demo traffic stopped', { error }));
 
   const url = running.api.url;
@@ -106,6 +108,7 @@ export async function runDemoCommand(): Promise<number> {
       `  Accounts: ${demo.accounts.map((a) => a.accountId).join(', ')}`,
       `  Right now: ${summary.overdueChats} overdue support chats, ${summary.unreadSupportChats} unread support chats, ${summary.mentionedOnDuty} with unread mentions`,
       `  Data: ${store.location} (fresh each run)`,
+      dutyLine(running.daemon),
       examplePortal
         ? `  Example portal: ${examplePortal.url}   (tasks made in tgdesk appear there; it closes some of them itself after 45 s)`
         : `  Portal: task events go to ${config.portal.url}`,

@@ -12,6 +12,9 @@ Usage:
   tgdesk login ACCOUNT        log an account in (phone, code, two-step password, or QR)
   tgdesk migrate              apply database migrations and exit
   tgdesk token COMMAND        API tokens: create, list, revoke (see tgdesk token help)
+  tgdesk jobs COMMAND         membership jobs: add admins to chats, offboard (see tgdesk jobs help)
+  tgdesk roster [COMMAND]     the team roster: list, add, remove (see tgdesk roster help)
+  tgdesk duty [COMMAND]       who is on duty; schedules and overrides (see tgdesk duty help)
   tgdesk help                 this text
 
 Configuration comes from environment variables (see README.md), e.g. TGDESK_DATA_DIR, TGDESK_PORT.
@@ -25,6 +28,9 @@ const commands: Record<string, () => Promise<Command>> = {
   login: async () => (await import('./login-command.ts')).runLoginCommand,
   migrate: async () => (await import('./migrate.ts')).runMigrateCommand,
   token: async () => (await import('./token.ts')).runTokenCommand,
+  jobs: async () => (await import('./jobs.ts')).runJobsCommand,
+  roster: async () => (await import('./roster.ts')).runRosterCommand,
+  duty: async () => (await import('./duty.ts')).runDutyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

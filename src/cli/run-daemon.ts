@@ -4,6 +4,7 @@
  * databases are flushed (an unclean stop can make TDLib forget recent message ids).
  */
 import type { Config } from '../config/config.ts';
+import { teamOpsOptions } from './team-ops-options.ts';
 import { Daemon } from '../app/daemon.ts';
 import { startApiServer, type ApiServer } from '../graphql/server.ts';
 import { createPortalConnector, type PortalConnector } from '../portal/connector.ts';
@@ -38,6 +39,7 @@ export async function runDaemon(options: {
     accounts: options.accounts,
     logger,
     backfillMessages: config.backfillMessages,
+    teamOps: teamOpsOptions(config),
     tasks: config.tasks,
     team: {
       teamChatId: config.team.chatId,

@@ -64,6 +64,18 @@ export interface Config {
     readonly url: string | null;
     readonly secret: Secret | null;
   };
+  /** Membership jobs' throttles and the alerts' Telegram delivery (src/app/team-ops.ts). */
+  readonly teamOps: {
+    readonly addIntervalSeconds: number;
+    readonly addsPerDay: number;
+    readonly privacyFallback: 'dm' | 'report';
+    /** The account alert messages are sent from; null: alerts only on the API's subscription. */
+    readonly alertAccount: string | null;
+    readonly alertChannels: readonly ('teamChat' | 'dm')[];
+    readonly alertMentionMinutes: number;
+    readonly alertReminderMinutes: number;
+    readonly alertsPerMinute: number;
+  };
   /** Tasks' reaction on their source messages in Telegram, which every chat member sees: off (null) by default. */
   readonly tasks: {
     readonly reaction: string | null;
@@ -95,6 +107,8 @@ interface FileConfig {
   team?: { chatId?: unknown; members?: unknown };
   classification?: { supportChatIds?: unknown; otherChatIds?: unknown; supportTitlePattern?: unknown };
   portal?: { url?: unknown; secret?: unknown };
+  jobs?: { addIntervalSeconds?: unknown; addsPerDay?: unknown; privacyFallback?: unknown };
+  alerts?: { account?: unknown; channels?: unknown; mentionMinutes?: unknown; reminderMinutes?: unknown; perMinute?: unknown };
   tasks?: { reaction?: unknown; closedReaction?: unknown };
 }
 
@@ -116,6 +130,14 @@ export const CONFIG_VARIABLES = [
   ['TGDESK_LOG_LEVEL', 'debug, info, warn or error (default info)'],
   ['TGDESK_PORTAL_URL', 'URL the portal connector posts task events to'],
   ['TGDESK_PORTAL_SECRET', 'HMAC secret shared with the portal (secret)'],
+  ['TGDESK_JOB_ADD_INTERVAL_SECONDS', 'least time between two add calls of one account in membership jobs (default 30)'],
+  ['TGDESK_JOB_ADDS_PER_DAY', 'most people one account adds to chats per day (default 40)'],
+  ['TGDESK_JOB_PRIVACY_FALLBACK', 'dm: send a privacy-restricted member a one-use invite link by direct message; report: only report the link (default dm)'],
+  ['TGDESK_ALERT_ACCOUNT', 'account that sends alert messages to the team chat or by DM (default: none, alerts only on the API)'],
+  ['TGDESK_ALERT_CHANNELS', 'alert channels of members who chose none: teamChat, dm, both comma-separated, or none (default teamChat)'],
+  ['TGDESK_ALERT_MENTION_MINUTES', 'an on-duty member mentioned and unread this long is alerted (default 10)'],
+  ['TGDESK_ALERT_REMINDER_MINUTES', 'a situation still open this long after its alert is reminded of; 0 turns reminders off (default 30)'],
+  ['TGDESK_ALERTS_PER_MINUTE', 'alert messages per destination (team chat, each DM) per minute (default 6)'],
   ['TGDESK_TASK_REACTION', 'emoji put on a task\'s messages in Telegram while it is open, seen by every chat member (default: none)'],
   ['TGDESK_TASK_CLOSED_REACTION', 'emoji that replaces it when the task closes (default: the reaction is removed)'],
 ] as const;
@@ -248,6 +270,19 @@ export function loadConfig(options: { env?: Env; mode: Config['mode']; cwd?: str
   const taskReaction = emoji('TGDESK_TASK_REACTION', pick('TGDESK_TASK_REACTION', file.tasks?.reaction));
   const taskClosedReaction = emoji('TGDESK_TASK_CLOSED_REACTION', pick('TGDESK_TASK_CLOSED_REACTION', file.tasks?.closedReaction));
 
+  const addIntervalSeconds = int('TGDESK_JOB_ADD_INTERVAL_SECONDS', pick('TGDESK_JOB_ADD_INTERVAL_SECONDS', file.jobs?.addIntervalSeconds), 0, 86_400) ?? 30;
+  const addsPerDay = int('TGDESK_JOB_ADDS_PER_DAY', pick('TGDESK_JOB_ADDS_PER_DAY', file.jobs?.addsPerDay), 1, 10_000) ?? 40;
+  const privacyFallbackRaw = pick('TGDESK_JOB_PRIVACY_FALLBACK', file.jobs?.privacyFallback) ?? 'dm';
+  if (privacyFallbackRaw !== 'dm' && privacyFallbackRaw !== 'report') problems.push('TGDESK_JOB_PRIVACY_FALLBACK: expected dm or report');
+  const alertAccount = pick('TGDESK_ALERT_ACCOUNT', file.alerts?.account) ?? null;
+  if (alertAccount !== null && accounts.length > 0 && !accounts.includes(alertAccount)) problems.push(`TGDESK_ALERT_ACCOUNT: "${alertAccount}" is not one of TGDESK_ACCOUNTS`);
+  const channelsRaw = pick('TGDESK_ALERT_CHANNELS', Array.isArray(file.alerts?.channels) ? (file.alerts.channels as unknown[]).join(',') : file.alerts?.channels) ?? 'teamChat';
+  const alertChannels = channelsRaw.trim() === 'none' ? [] : channelsRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const c of alertChannels) if (c !== 'teamChat' && c !== 'dm') problems.push(`TGDESK_ALERT_CHANNELS: "${c}" is not teamChat or dm`);
+  const alertMentionMinutes = int('TGDESK_ALERT_MENTION_MINUTES', pick('TGDESK_ALERT_MENTION_MINUTES', file.alerts?.mentionMinutes), 1, 1440) ?? 10;
+  const alertReminderMinutes = int('TGDESK_ALERT_REMINDER_MINUTES', pick('TGDESK_ALERT_REMINDER_MINUTES', file.alerts?.reminderMinutes), 0, 1440) ?? 30;
+  const alertsPerMinute = int('TGDESK_ALERTS_PER_MINUTE', pick('TGDESK_ALERTS_PER_MINUTE', file.alerts?.perMinute), 1, 600) ?? 6;
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -269,6 +304,16 @@ export function loadConfig(options: { env?: Env; mode: Config['mode']; cwd?: str
       supportTitlePattern,
     },
     portal: { url: portalUrl, secret: portalSecret === undefined ? null : new Secret(portalSecret) },
+    teamOps: {
+      addIntervalSeconds,
+      addsPerDay,
+      privacyFallback: privacyFallbackRaw as 'dm' | 'report',
+      alertAccount,
+      alertChannels: alertChannels as ('teamChat' | 'dm')[],
+      alertMentionMinutes,
+      alertReminderMinutes,
+      alertsPerMinute,
+    },
     tasks: { reaction: taskReaction, closedReaction: taskClosedReaction },
   });
 }

@@ -189,14 +189,19 @@ class Clock {
   }
 }
 
-/** One FTS5 match expression read newest first, a page at a time, able to seek down to a rowid. */
+/**
+ * One FTS5 match expression read newest first, a page at a time, able to seek down to a rowid.
+ * Pages are bounded by LIMIT only: a rowid slice as a lower bound would bound a statement's work
+ * in theory, but FTS5's descending walk gets many times slower with one (measured: 20 ms → 200 ms
+ * for a phrase over a million documents), so statements are kept short by small first pages.
+ */
 class FtsStream {
   private rows: number[] = [];
   private pos = 0;
   /** The upper bound of the last page read: `rows` holds every match in [rows.at(-1), readFrom]. */
   private readFrom = Number.POSITIVE_INFINITY;
   private complete = false;
-  private page = 32;
+  private page = 16;
 
   constructor(
     private readonly db: Db,
@@ -264,8 +269,10 @@ async function searchSqlite(db: Db, plan: Plan, budget: SearchBudget): Promise<S
   let x = high;
   let exhausted = false;
   while (hits.length < plan.limit && !exhausted) {
-    // Collect a few more doc ids than still needed: some may be deleted or stale.
-    const want = Math.min(MAX_SEARCH_LIMIT, plan.limit - hits.length + 8);
+    // Collect more doc ids than still needed, as many more as the text check has been turning
+    // away (stale entries, deleted messages, and lookups by the rarest pieces of a substring).
+    const precision = candidates === 0 ? 1 : Math.max(0.05, hits.length / candidates);
+    const want = Math.min(MAX_SEARCH_LIMIT, Math.ceil((plan.limit - hits.length) / precision) + 8);
     const docIds: number[] = [];
     while (docIds.length < want) {
       if (clock.exhausted) {
@@ -300,22 +307,25 @@ async function searchSqlite(db: Db, plan: Plan, budget: SearchBudget): Promise<S
 }
 
 /**
- * The part of a substring token to look up in the trigram index. FTS5 answers a phrase by walking
- * the document lists of all its trigrams together, so a long token made of common trigrams
- * (`mq-dev-33.acme.net`: "net", "me.", "dev"… are in a third of all messages) costs as much as
- * its most common trigram, even when it matches a dozen messages. Looking up only the rarest five
- * characters (three trigrams) costs as much as the rare ones, and the check on the real text
- * (findMatchRanges) restores the whole token's meaning. How rare a trigram is comes from counting
- * it among the newest SAMPLE_DOCS documents, cached for a while per store.
+ * The parts of a substring token to look up in the trigram index. FTS5 answers a phrase by
+ * walking the document lists of all its trigrams together, so a long token made of common
+ * trigrams (`mq-dev-33.acme.net`: "net", "me.", "dev"… are in a third of all messages) costs as
+ * much as its most common trigrams, even when it matches a dozen messages. Looking up the two
+ * rarest five-character pieces (three trigrams each) costs what the rare trigrams cost, and the
+ * check on the real text (findMatchRanges) restores the whole token's meaning.
+ *
+ * How common a trigram is: how far back its SAMPLE_MATCHES-th newest match lies (one short
+ * descending read; a count over a rowid range would be many times slower in FTS5), cached per
+ * store for a while since it drifts slowly.
  */
 const PIECE_TRIGRAMS = 3;
-const SAMPLE_DOCS = 5_000;
+const SAMPLE_MATCHES = 100;
 const DENSITY_TTL_MS = 10 * 60_000;
 const DENSITY_CACHE_MAX = 20_000;
 
 interface DensityCache {
-  sampleLow: { value: number; at: number } | null;
-  byTrigram: Map<string, { n: number; at: number }>;
+  newest: { value: number; at: number } | null;
+  byTrigram: Map<string, { density: number; at: number }>;
 }
 const densityCaches = new WeakMap<Db, DensityCache>();
 
@@ -324,37 +334,40 @@ async function rarestPieces(db: Db, token: string, clock: Clock): Promise<string
   const count = chars.length - 2;
   if (count <= PIECE_TRIGRAMS) return [token];
   let cache = densityCaches.get(db);
-  if (!cache) densityCaches.set(db, (cache = { sampleLow: null, byTrigram: new Map() }));
+  if (!cache) densityCaches.set(db, (cache = { newest: null, byTrigram: new Map() }));
   const now = Date.now();
-  if (!cache.sampleLow || now - cache.sampleLow.at > DENSITY_TTL_MS) {
+  if (!cache.newest || now - cache.newest.at > DENSITY_TTL_MS) {
     clock.statements++;
-    const { rows } = await sql<{ doc_id: number }>`SELECT doc_id FROM search_docs ORDER BY doc_id DESC LIMIT 1 OFFSET ${SAMPLE_DOCS - 1}`.execute(db);
-    cache.sampleLow = { value: rows[0]?.doc_id ?? 0, at: now };
+    const { rows } = await sql<{ hi: number | null }>`SELECT max(doc_id) AS hi FROM search_docs`.execute(db);
+    cache.newest = { value: rows[0]?.hi ?? 0, at: now };
   }
-  const logCounts: number[] = [];
+  const logDensity: number[] = [];
   for (let i = 0; i < count; i++) {
     const trigram = chars.slice(i, i + 3).join('');
     let hit = cache.byTrigram.get(trigram);
     if (!hit || now - hit.at > DENSITY_TTL_MS) {
       await clock.breathe();
       clock.statements++;
-      const { rows } = await sql<{ n: number }>`
-        SELECT count(*) AS n FROM search_trigrams WHERE search_trigrams MATCH ${ftsString(trigram)} AND rowid >= ${cache.sampleLow.value}`.execute(db);
+      const { rows } = await sql<{ rowid: number }>`
+        SELECT rowid FROM search_trigrams WHERE search_trigrams MATCH ${ftsString(trigram)}
+        ORDER BY rowid DESC LIMIT ${SAMPLE_MATCHES}`.execute(db);
+      const oldest = rows[rows.length - 1]?.rowid;
+      // Fewer than SAMPLE_MATCHES in the whole index: rarer than anything that has them.
+      const density = rows.length < SAMPLE_MATCHES || oldest === undefined ? rows.length / Number.MAX_SAFE_INTEGER : SAMPLE_MATCHES / (cache.newest.value - oldest + 1);
       if (cache.byTrigram.size >= DENSITY_CACHE_MAX) cache.byTrigram.clear();
-      cache.byTrigram.set(trigram, (hit = { n: Number(rows[0]?.n ?? 0), at: now }));
+      cache.byTrigram.set(trigram, (hit = { density, at: now }));
     }
-    // A trigram never seen in the sample counts as one half, so unseen ones make a window rarest.
-    logCounts.push(Math.log(Math.max(0.5, hit.n)));
+    logDensity.push(Math.log(Math.max(hit.density, 1e-18)));
   }
-  // Windows of consecutive trigrams by the product of their counts; the rarest, and the rarest
-  // that does not overlap it, so two short lookups keep nearly the whole token's precision.
+  // Windows of consecutive trigrams by the product of their densities: the rarest, and the
+  // rarest that does not overlap it, so two short lookups keep nearly the whole token's precision.
   const windows: { at: number; score: number }[] = [];
   for (let i = 0; i + PIECE_TRIGRAMS <= count; i++) {
     let score = 0;
-    for (let j = i; j < i + PIECE_TRIGRAMS; j++) score += logCounts[j]!;
+    for (let j = i; j < i + PIECE_TRIGRAMS; j++) score += logDensity[j]!;
     windows.push({ at: i, score });
   }
-  windows.sort((a, b) => a.score - b.score);
+  windows.sort((x, y) => x.score - y.score);
   const first = windows[0]!;
   const second = windows.find((w) => Math.abs(w.at - first.at) >= PIECE_TRIGRAMS + 2);
   return [first, ...(second ? [second] : [])].map((w) => chars.slice(w.at, w.at + PIECE_TRIGRAMS + 2).join(''));

@@ -87,6 +87,7 @@ export const search: MigrationFactory = (dialect) => ({
     await sql`CREATE INDEX search_docs_trigrams ON search_docs USING gin (grams gin_trgm_ops)`.execute(db);
     await sql`CREATE INDEX search_docs_by_date ON search_docs (date, message_id)`.execute(db);
     await sql`CREATE INDEX search_docs_by_chat ON search_docs (chat_key, date, message_id)`.execute(db);
+    await sql`CREATE INDEX search_docs_by_sender ON search_docs (sender_user_id, date, message_id)`.execute(db);
   },
   async down(db: Kysely<unknown>) {
     for (const t of ['search_trigrams', 'search_words', 'search_docs', 'search_reindex', 'search_index_state']) {

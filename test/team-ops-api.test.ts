@@ -1,0 +1,193 @@
+/**
+ * Team operations over the API, as a manager's script or the CLI would use them: roles, typed
+ * errors, dry runs, a job followed on `jobProgress` over SSE, alerts on `alerts`, duty, and the
+ * `tgdesk jobs|roster|duty` commands against a running daemon.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../src/cli/api-client.ts';
+import { parseShift, runDutyCommand } from '../src/cli/duty.ts';
+import { runJobsCommand } from '../src/cli/jobs.ts';
+import { runRosterCommand } from '../src/cli/roster.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { sseSubscribe } from './helpers/api-clients.ts';
+import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
+import { supportChat } from './helpers/api-fixtures.ts';
+
+let h: ApiHarness;
+
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+
+afterAll(async () => {
+  await h?.dispose();
+});
+
+const codes = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => (body.errors ?? []).map((e) => e.extensions?.['code']);
+const outsiders = () => h.sim.demo.company.team.filter((m) => m.role === 'admin' && !m.isAccount);
+
+function io(token: string | null): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    env: { TGDESK_URL: h.url, ...(token ? { TGDESK_TOKEN: token } : {}) },
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (err += t) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('team operations over GraphQL', () => {
+  it('gives membership, roster and duty to managers only: FORBIDDEN before anything happens', async () => {
+    const chat = supportChat(h, 0);
+    const audit = await h.sim.daemon.audit.list({ limit: 1 });
+    for (const role of ['viewer', 'admin', 'integration'] as const) {
+      const r = await h.gql(`mutation { addMemberToChats(memberId: "${outsiders()[0]!.userId}", chatIds: ["${chat.chatId}"]) { job { id } } }`, undefined, { token: h.tokens[role] });
+      expect(codes(r.body)).toEqual(['FORBIDDEN']);
+      const d = await h.gql(`mutation { setDutySchedule(memberId: "${h.members.admin}", timeZone: "UTC", shifts: []) { memberId } }`, undefined, { token: h.tokens[role] });
+      expect(codes(d.body)).toEqual(['FORBIDDEN']);
+    }
+    expect(await h.sim.daemon.audit.list({ limit: 1 })).toEqual(audit);
+    expect(await h.sim.daemon.teamOps.jobs.list({ limit: 10 })).toEqual([]);
+    // An admin sets their own alert channels, not someone else's.
+    expect((await h.gql('mutation { setAlertChannels(channels: [DM, TEAM_CHAT]) }', undefined, { token: h.tokens.admin })).body.data).toEqual({ setAlertChannels: ['DM', 'TEAM_CHAT'] });
+    expect(codes((await h.gql(`mutation { setAlertChannels(memberId: "${h.members.manager}", channels: []) }`, undefined, { token: h.tokens.admin })).body)).toEqual(['FORBIDDEN']);
+    expect((await h.gql('mutation { setAlertChannels(channels: null) }', undefined, { token: h.tokens.admin })).body.data).toEqual({ setAlertChannels: ['TEAM_CHAT'] });
+  });
+
+  it('answers bad input with typed errors', async () => {
+    const chat = supportChat(h, 0);
+    const x = outsiders()[0]!.userId;
+    expect(codes((await h.gql(`mutation { addMembersToChat(chatId: "-100123", memberIds: ["${x}"]) { job { id } } }`)).body)).toEqual(['NOT_FOUND']);
+    expect(codes((await h.gql(`mutation { addMemberToChats(memberId: "4242", allSupport: true) { job { id } } }`)).body)).toEqual(['NOT_FOUND']);
+    expect(codes((await h.gql(`mutation { addMemberToChats(memberId: "${x}", allSupport: true, chatIds: ["${chat.chatId}"]) { job { id } } }`)).body)).toEqual(['BAD_USER_INPUT']);
+    expect(codes((await h.gql('{ membershipJob(id: "999") { job { id } } }')).body)).toEqual(['NOT_FOUND']);
+    expect(codes((await h.gql(`mutation { setDutySchedule(memberId: "${h.members.admin}", timeZone: "Mars/Base", shifts: []) { memberId } }`)).body)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('plans a dry run without touching Telegram, runs a job, and streams its progress to the end', async () => {
+    const world = h.sim.demo.world;
+    const x = outsiders()[1]!.userId;
+    const calls = world.callLog().length;
+    const dry = await h.gql<{ addMemberToChats: { plan: { counts: { todo: number; skip: number; impossible: number }; items: { outcome: string; accountId: string | null }[] }; job: null } }>(
+      `mutation { addMemberToChats(memberId: "${x}", allSupport: true, dryRun: true) { plan { counts { todo skip impossible } items { outcome accountId } } job { id } } }`,
+    );
+    expect(dry.body.errors).toBeUndefined();
+    const plan = dry.body.data!.addMemberToChats.plan;
+    expect(plan.counts.todo + plan.counts.skip).toBe(h.sim.demo.company.clientChats.length);
+    expect(dry.body.data!.addMemberToChats.job).toBeNull();
+    expect(world.callLog().slice(calls).filter((c) => !c.method.startsWith('get'))).toEqual([]);
+
+    const chat = h.sim.demo.company.clientChats.find((c) => c.kind === 'supergroup' && !c.teamIds.includes(outsiders()[2]!.userId) && !c.teamIds.includes(outsiders()[3]!.userId))!;
+    const members = [outsiders()[2]!.userId, outsiders()[3]!.userId].map(String);
+    const started = await h.gql<{ addMembersToChat: { job: { id: string; state: string } } }>('mutation ($c: ID!, $m: [ID!]!) { addMembersToChat(chatId: $c, memberIds: $m) { job { id state } } }', { c: String(chat.chatId), m: members });
+    const jobId = started.body.data!.addMembersToChat.job.id;
+    const sse = sseSubscribe<{ jobProgress: { seq: number; job: { state: string; counts: { done: number; total: number } } } }>(h.graphqlUrl, h.tokens.manager, 'subscription ($j: ID!) { jobProgress(jobId: $j) { seq job { state counts { done total } } changedItems { memberId state } } }', { j: jobId });
+    const done = await sse.inbox.waitFor((m) => m.data?.jobProgress.job.state === 'DONE', 10_000);
+    expect(done.data!.jobProgress.job.counts).toEqual({ done: 2, total: 2 });
+    sse.stop();
+    for (const m of members) expect(world.isMember(chat.chat, Number(m))).toBe(true);
+    const report = await h.gql<{ membershipJob: { items: { state: string; accountId: string }[] } }>(`{ membershipJob(id: "${jobId}") { items { state accountId } } }`);
+    expect(report.body.data!.membershipJob.items.map((i) => i.state)).toEqual(['DONE', 'DONE']);
+    expect(codes((await h.gql('subscription { jobProgress(jobId: "999") { seq } }')).body)).toEqual(['NOT_FOUND']);
+  });
+
+  it('delivers alerts on the subscription and in the event stream', async () => {
+    const chat = h.sim.demo.company.clientChats.find((c) => c.scenario === 'quiet')!;
+    const sse = sseSubscribe<{ alerts: { kind: string; chatId: string; text: string; recipients: string[] } }>(h.graphqlUrl, h.tokens.viewer, 'subscription { alerts { kind chatId text recipients reminder } }');
+    const events = sseSubscribe<{ events: { __typename: string } }>(h.graphqlUrl, h.tokens.viewer, 'subscription { events { __typename seq ... on AlertEvent { alert { kind chatId } } } }');
+    await new Promise((r) => setTimeout(r, 300));
+    await h.gql(`mutation { raiseAlarm(chatId: "${chat.chatId}", reason: "disk full on db-prod-2") { reason } }`);
+    const alert = await sse.inbox.waitFor((m) => m.data?.alerts.kind === 'ALARM', 10_000);
+    expect(alert.data!.alerts).toMatchObject({ chatId: String(chat.chatId), reminder: 0 });
+    expect(alert.data!.alerts.text).toContain('disk full on db-prod-2');
+    expect(alert.data!.alerts.recipients).toContain(String(h.members.admin));
+    await events.inbox.waitFor((m) => m.data?.events.__typename === 'AlertEvent', 10_000);
+    sse.stop();
+    events.stop();
+    await h.gql(`mutation { clearAlarm(chatId: "${chat.chatId}") }`);
+  });
+
+  it('sets duty schedules and answers who is on duty', async () => {
+    const admin = String(h.members.admin);
+    const set = await h.gql(`mutation { setDutySchedule(memberId: "${admin}", timeZone: "UTC", shifts: [${[1, 2, 3, 4, 5, 6, 7].map((d) => `{ day: ${d}, from: "00:00", to: "24:00" }`).join(', ')}]) { memberId timeZone shifts { day from to } muteOffDuty } }`);
+    expect(set.body.errors).toBeUndefined();
+    const duty = await h.gql<{ duty: { schedulesInUse: boolean; onDuty: { member: { id: string } }[] }; teamMembers: { id: string; onDuty: boolean }[] }>('{ duty { schedulesInUse onDuty { member { id } until } next { member { id } from } } teamMembers { id onDuty } }');
+    expect(duty.body.data!.duty.schedulesInUse).toBe(true);
+    expect(duty.body.data!.duty.onDuty.map((e) => e.member.id)).toEqual([admin]);
+    expect(duty.body.data!.teamMembers.filter((m) => m.onDuty).map((m) => m.id)).toEqual([admin]);
+    const override = await h.gql<{ addDutyOverride: { id: string } }>(`mutation { addDutyOverride(memberId: "${admin}", from: "${new Date(Date.now() - 60_000).toISOString()}", to: "${new Date(Date.now() + 3600_000).toISOString()}", onDuty: false, note: "sick") { id onDuty note } }`);
+    expect((await h.gql<{ duty: { onDuty: unknown[] } }>('{ duty { onDuty { until } } }')).body.data!.duty.onDuty).toEqual([]);
+    expect((await h.gql(`mutation { removeDutyOverride(id: "${override.body.data!.addDutyOverride.id}") }`)).body.data).toEqual({ removeDutyOverride: true });
+    expect((await h.gql(`mutation { removeDutySchedule(memberId: "${admin}") }`)).body.data).toEqual({ removeDutySchedule: true });
+    expect((await h.gql<{ duty: { schedulesInUse: boolean } }>('{ duty { schedulesInUse } }')).body.data!.duty.schedulesInUse).toBe(false);
+  });
+
+  it('adds and removes roster members, reclassifying at once', async () => {
+    const add = await h.gql('mutation { addTeamMember(userId: "777000001", role: MANAGER, name: "Inna Newhire") { id name role source onDuty } }');
+    expect(add.body.data).toEqual({ addTeamMember: { id: '777000001', name: 'Inna Newhire', role: 'MANAGER', source: 'api', onDuty: true } });
+    const configured = String(h.sim.demo.company.team[0]!.userId);
+    expect(codes((await h.gql(`mutation { removeTeamMember(userId: "${configured}") }`)).body)).toEqual(['CONFLICT']);
+    expect((await h.gql('mutation { removeTeamMember(userId: "777000001") }')).body.data).toEqual({ removeTeamMember: true });
+    expect((await h.gql('mutation { removeTeamMember(userId: "777000001") }')).body.data).toEqual({ removeTeamMember: false });
+  });
+});
+
+describe('tgdesk jobs, roster and duty', () => {
+  it('plans, runs and reports a job with a final table, and explains a missing token', async () => {
+    const chat = h.sim.demo.company.clientChats.find((c) => c.kind === 'basicGroup' && !c.teamIds.includes(outsiders()[4]!.userId))!;
+    const member = String(outsiders()[4]!.userId);
+    const dry = io(h.tokens.manager);
+    expect(await runJobsCommand(['add-to-chats', member, String(chat.chatId), '--dry-run'], dry)).toBe(0);
+    expect(dry.out()).toMatch(/todo/);
+    expect(dry.out()).toContain('plan (add): 1 to do, 0 skipped, 0 impossible');
+
+    const run = io(h.tokens.manager);
+    expect(await runJobsCommand(['add-to-chats', member, String(chat.chatId)], run)).toBe(0);
+    expect(run.err()).toMatch(/\[#+\] 1\/1/);
+    expect(run.out()).toMatch(/^OUTCOME +CHAT +TITLE +MEMBER +ACCOUNT +REASON/);
+    expect(run.out()).toMatch(/\ndone +/);
+    expect(run.out()).toMatch(/done: 1 done, 0 skipped, 0 invited, 0 failed\n$/);
+    expect(h.sim.demo.world.isMember(chat.chat, Number(member))).toBe(true);
+
+    const list = io(h.tokens.manager);
+    expect(await runJobsCommand(['list'], list)).toBe(0);
+    expect(list.out()).toContain('add_member_to_chats');
+
+    const none = io(null);
+    expect(await runJobsCommand(['list'], none)).toBe(2);
+    expect(none.err()).toContain('TGDESK_TOKEN');
+    const admin = io(h.tokens.admin);
+    expect(await runJobsCommand(['remove', member, '--all', '--dry-run'], admin)).toBe(2);
+    expect(admin.err()).toContain('FORBIDDEN');
+  });
+
+  it('lists the roster, sets a schedule from shift texts and shows who is on duty', async () => {
+    expect(parseShift('Mon-Fri 09:00-18:00').map((s) => s.day)).toEqual([1, 2, 3, 4, 5]);
+    expect(parseShift('Sat,Sun 22:00-06:00')).toEqual([
+      { day: 6, from: '22:00', to: '06:00' },
+      { day: 7, from: '22:00', to: '06:00' },
+    ]);
+    expect(parseShift('Fri-Mon 10:00-11:00').map((s) => s.day)).toEqual([1, 5, 6, 7]);
+    const roster = io(h.tokens.viewer);
+    expect(await runRosterCommand(['list'], roster)).toBe(0);
+    expect(roster.out().split('\n').length).toBeGreaterThan(10);
+
+    const set = io(h.tokens.manager);
+    expect(await runDutyCommand(['set', String(h.members.admin), '--tz', 'Europe/Berlin', '--shift', 'Mon-Sun 00:00-24:00'], set)).toBe(0);
+    expect(set.out()).toContain('7 shifts a week in Europe/Berlin');
+    const now = io(h.tokens.viewer);
+    expect(await runDutyCommand([], now)).toBe(0);
+    expect(now.out()).toMatch(new RegExp(`on duty +${h.members.admin}`));
+    expect(await runDutyCommand(['unset', String(h.members.admin)], io(h.tokens.manager))).toBe(0);
+  });
+
+  it('reads its throttle and alert settings from the configuration, every problem at once', () => {
+    const config = loadConfig({ mode: 'demo', env: { TGDESK_JOB_ADD_INTERVAL_SECONDS: '45', TGDESK_JOB_ADDS_PER_DAY: '25', TGDESK_ALERT_CHANNELS: 'dm,teamChat', TGDESK_ALERT_REMINDER_MINUTES: '0' } });
+    expect(config.teamOps).toEqual({ addIntervalSeconds: 45, addsPerDay: 25, privacyFallback: 'dm', alertAccount: null, alertChannels: ['dm', 'teamChat'], alertMentionMinutes: 10, alertReminderMinutes: 0, alertsPerMinute: 6 });
+    expect(() => loadConfig({ mode: 'demo', env: { TGDESK_JOB_PRIVACY_FALLBACK: 'sms', TGDESK_ALERT_CHANNELS: 'pager', TGDESK_ACCOUNTS: 'alice', TGDESK_ALERT_ACCOUNT: 'bob' } })).toThrow(
+      /TGDESK_JOB_PRIVACY_FALLBACK[\s\S]*TGDESK_ALERT_ACCOUNT[\s\S]*TGDESK_ALERT_CHANNELS/,
+    );
+  });
+});
