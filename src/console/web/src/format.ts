@@ -14,23 +14,34 @@ export function waitText(ms: number): string {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+// Formatters are made once: making one costs far more than using it (a chat page formats hundreds of dates).
+const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const WEEKDAY = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const DAY = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+
 /** `14:05` today, `Mon 14:05` this week, `12.03 14:05` this year, else `12.03.2025`. */
 export function shortTime(iso: string, now = Date.now()): string {
   const d = new Date(iso);
   const n = new Date(now);
   const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   if (d.toDateString() === n.toDateString()) return hm;
-  if (now - d.getTime() < 6 * 86_400_000 && d.getTime() <= now) return `${d.toLocaleDateString(undefined, { weekday: 'short' })} ${hm}`;
+  if (now - d.getTime() < 6 * 86_400_000 && d.getTime() <= now) return `${WEEKDAY.format(d)} ${hm}`;
   if (d.getFullYear() === n.getFullYear()) return `${pad(d.getDate())}.${pad(d.getMonth() + 1)} ${hm}`;
   return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()}`;
 }
 
 export function fullTime(iso: string): string {
-  return new Date(iso).toLocaleString();
+  return FULL.format(new Date(iso));
 }
 
 export function dayLabel(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  return DAY.format(new Date(iso));
+}
+
+/** The local day of an instant, as a number: cheap to compare. */
+export function dayKey(iso: string): number {
+  const d = new Date(iso);
+  return d.getFullYear() * 10_000 + d.getMonth() * 100 + d.getDate();
 }
 
 const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"'«»]+[^\s<>"'«».,;:!?)\]]/giu;
