@@ -1,23 +1,37 @@
 /** Times, waits and message text as the console shows them. */
 import type { Entity } from './gql.ts';
 
-/** A wait: `45s`, `12m`, `1h 05m`, `2d 3h`. */
+const UNITS = { en: { s: 's', m: 'm', h: 'h', d: 'd' }, ru: { s: 'с', m: 'м', h: 'ч', d: 'д' } };
+let units = UNITS.en;
+
+// Formatters are made once, per language: making one costs far more than using it (a chat page
+// formats hundreds of dates).
+let FULL = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+let WEEKDAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short' });
+let DAY = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+
+/** Dates and waits in the console's language (24-hour clock in both). */
+export function setFormatLanguage(lang: 'en' | 'ru'): void {
+  const locale = lang === 'ru' ? 'ru-RU' : 'en-GB';
+  units = UNITS[lang];
+  FULL = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+  WEEKDAY = new Intl.DateTimeFormat(locale, { weekday: 'short' });
+  DAY = new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+}
+
+/** A wait: `45s`, `12m`, `1h 05m`, `2d 3h` (`12м`, `1ч 05м` in Russian). */
 export function waitText(ms: number): string {
+  const u = units;
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return `${s}${u.s}`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
+  if (m < 60) return `${m}${u.m}`;
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
+  if (h < 48) return `${h}${u.h} ${String(m % 60).padStart(2, '0')}${u.m}`;
+  return `${Math.floor(h / 24)}${u.d} ${h % 24}${u.h}`;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
-
-// Formatters are made once: making one costs far more than using it (a chat page formats hundreds of dates).
-const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-const WEEKDAY = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
-const DAY = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
 
 /** `14:05` today, `Mon 14:05` this week, `12.03 14:05` this year, else `12.03.2025`. */
 export function shortTime(iso: string, now = Date.now()): string {

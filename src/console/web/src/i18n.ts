@@ -274,7 +274,7 @@ const ru: Strings = {
   folders: { ALL: 'Все', SUPPORT: 'Клиенты', TEAM: 'Команда', PERSONAL: 'Личные', OTHER: 'Прочие' },
   kinds: { SUPPORT: 'чат клиента', TEAM: 'чат команды', PERSONAL: 'личный', OTHER: 'прочий' },
   orderLabel: 'Порядок',
-  orders: { STABLE: 'Постоянный', ACTIVITY: 'По активности', URGENCY: 'По срочности' },
+  orders: { STABLE: 'Постоянный', ACTIVITY: 'Активность', URGENCY: 'Срочность' },
   orderHints: {
     STABLE: 'Закреплённые сверху, затем по названию: чаты не прыгают',
     ACTIVITY: 'Сначала свежие сообщения, как в Telegram',

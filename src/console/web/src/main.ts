@@ -32,6 +32,7 @@ import {
   type TaskChange,
 } from './gql.ts';
 import { currentLang, setLang, strings, type Lang } from './i18n.ts';
+import { setFormatLanguage } from './format.ts';
 import { Sidebar } from './list-view.ts';
 import { SearchView } from './search-view.ts';
 import { DesktopNotifier, SettingsView } from './settings-view.ts';
@@ -62,6 +63,7 @@ if (location.hash) history.replaceState(null, '', location.pathname + location.s
 
 let lang: Lang = currentLang();
 document.documentElement.lang = lang;
+setFormatLanguage(lang);
 
 // ---- sign-in --------------------------------------------------------------------------------------
 
