@@ -212,6 +212,11 @@ describe('operator console in Chromium', () => {
     await screenshot(page, 'task-closed');
     await page.keyboard.press('Escape');
     for (const id of ids) await page.waitForSelector(`#msg-${id}:not(.in-task)`, { timeout: 5_000 });
+    // "Mark as task" on one message: a task of its own, titled after it.
+    await page.click(`#msg-${ids[2]} input.sel`);
+    await page.click('[data-action="mark-task"]');
+    await page.waitForSelector(`#msg-${ids[2]}.in-task .task-badge`, { timeout: 5_000 });
+    expect(await page.isHidden('.select-bar')).toBe(true);
     const closed = await c.gql<{ task: { status: string } }>('query ($id: ID!) { task(id: $id) { status } }', { id: task.id }, c.admin.token);
     expect(closed.task.status).toBe('CLOSED');
     const outbox = await c.gql<Record<string, { nodes: { type: string }[] }>>(
