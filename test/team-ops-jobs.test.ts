@@ -131,6 +131,30 @@ describe('membership jobs', () => {
     expect([...perChat.values()].filter((n) => n > 1)).toHaveLength(1);
   });
 
+  it('waits as Telegram says after a long FLOOD_WAIT, paused with the reason, then goes on', async () => {
+    sim = await startTeamOpsSim({ clock, teamOps: FAST });
+    const x = nonAccountAdmins(sim)[0]!.userId;
+    const chat = sim.demo.company.clientChats.find((c) => c.kind === 'supergroup' && !c.teamIds.includes(x))!;
+    sim.demo.world.failures.floodWait({ method: 'addChatMembers', seconds: 300, times: 1 });
+    const { report } = await run(sim, { kind: 'addMembersToChat', chatKey: String(chat.chatId), memberUserIds: [x] });
+    expect(report.job.state).toBe('paused');
+    expect(report.job.reason).toContain('FLOOD_WAIT');
+    expect(report.items[0]).toMatchObject({ state: 'pending', reason: expect.stringContaining('wait 301 s') });
+    const paused = sim.events.filter((e) => e.type === 'membershipJobChanged').at(-1);
+    expect(paused).toMatchObject({ job: { state: 'paused', counts: { total: 1, pending: 1 } } });
+    // Before the wait is over nothing is tried again; after it, the add goes through once.
+    t += 200_000;
+    sim.daemon.teamOps.jobs.kick();
+    await sim.settle();
+    expect(addsOf(sim, x)).toHaveLength(1);
+    t += 102_000;
+    sim.daemon.teamOps.jobs.kick();
+    await sim.settle();
+    expect((await sim.daemon.teamOps.jobs.job(report.job.id)).job).toMatchObject({ state: 'done', counts: { done: 1 } });
+    expect(addsOf(sim, x)).toHaveLength(2);
+    expect(sim.demo.world.isMember(chat.chat, x)).toBe(true);
+  });
+
   it('sends a privacy-restricted member a one-use invite link by direct message, or reports it when the message fails', async () => {
     let viaDm!: number;
     let reported!: number;

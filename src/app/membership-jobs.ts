@@ -40,6 +40,7 @@ import {
   recordAdds,
   type AccountAddState,
   type AddLimits,
+  type JobCounts,
   type JobItemState,
   type JobItemView,
   type JobState,
@@ -57,6 +58,7 @@ import {
   getJob,
   insertJob,
   insertJobItems,
+  jobItemCounts,
   listActiveItems,
   listAddLimits,
   listJobItems,
@@ -260,7 +262,7 @@ export class MembershipJobs {
         outcome: 'ok',
         errorCode: null,
       });
-      const view = this.viewOf(record, items.map((i) => i.state));
+      const view = this.viewOf(record, countItems(items.map((i) => i.state)));
       emit({ type: 'membershipJobChanged', at: now, job: view, items: items.map(itemView) });
       hooks.afterCommit(() => {
         if (finished) return;
@@ -394,13 +396,13 @@ export class MembershipJobs {
     const record = this.jobs.get(id) ?? (await getJob(this.d.db, id));
     if (!record) throw notFound('job', id);
     const items = await listJobItems(this.d.db, id);
-    return { job: this.viewOf(record, items.map((i) => i.state)), items: items.map(itemView) };
+    return { job: this.viewOf(record, countItems(items.map((i) => i.state))), items: items.map(itemView) };
   }
 
   async list(q: { states?: readonly JobState[]; limit: number; beforeId?: number }): Promise<MembershipJobView[]> {
     const jobs = await listJobs(this.d.db, q);
     const out: MembershipJobView[] = [];
-    for (const j of jobs) out.push(this.viewOf(this.jobs.get(j.id) ?? j, (await listJobItems(this.d.db, j.id)).map((i) => i.state)));
+    for (const j of jobs) out.push(this.viewOf(this.jobs.get(j.id) ?? j, await jobItemCounts(this.d.db, j.id)));
     return out;
   }
 
@@ -431,8 +433,7 @@ export class MembershipJobs {
       const next: JobRecord = { ...record, state: 'cancelled', reason: `cancelled by ${actor.label}`, updatedAt: now, finishedAt: now };
       await updateJob(trx, id, { state: 'cancelled', reason: next.reason, finishedAt: now }, now);
       await appendAudit(trx, { at: now, actor: actor.label, action: 'cancelJob', accountId: null, chatKey: null, details: { jobId: id, cancelled: cancelled.length }, outcome: 'ok', errorCode: null });
-      const states = items.map((i) => (i.state === 'pending' ? 'cancelled' : i.state));
-      const view = this.viewOf(next, states);
+      const view = this.viewOf(next, countItems(items.map((i) => (i.state === 'pending' ? 'cancelled' : i.state))));
       emit({ type: 'membershipJobChanged', at: now, job: view, items: cancelled.map(itemView) });
       hooks.afterCommit(() => {
         this.jobs.delete(id);
@@ -586,13 +587,8 @@ export class MembershipJobs {
     await this.d.writer.run(async (trx, emit) => {
       const now = this.d.now();
       await updateJob(trx, jobId, { state, reason }, now);
-      emit({ type: 'membershipJobChanged', at: now, job: this.viewOf(next, this.statesOf(jobId)), items: [] });
+      emit({ type: 'membershipJobChanged', at: now, job: this.viewOf(next, await jobItemCounts(trx, jobId)), items: [] });
     });
-  }
-
-  /** Item states of a job as the runner knows them (active items in memory, the rest as stored). */
-  private statesOf(jobId: number): JobItemState[] {
-    return [...this.active.values()].filter((i) => i.jobId === jobId).map((i) => i.state);
   }
 
   private async execute(accountId: string, batch: JobItemRecord[]): Promise<void> {
@@ -794,17 +790,17 @@ export class MembershipJobs {
   private async emitJob(trx: Trx, emit: Emit, jobId: number, changed: JobItemRecord[], now: number): Promise<void> {
     const job = this.jobs.get(jobId) ?? (await getJob(trx, jobId));
     if (!job) return;
-    const states = (await listJobItems(trx, jobId)).map((i) => i.state);
+    const counts = await jobItemCounts(trx, jobId);
     let next: JobRecord = { ...job, updatedAt: now };
-    if (job.state !== 'cancelled' && !states.some((s) => s === 'pending' || s === 'running')) {
+    if (job.state !== 'cancelled' && counts.pending + counts.running === 0) {
       next = { ...next, state: 'done', reason: null, finishedAt: now };
       await updateJob(trx, jobId, { state: 'done', reason: null, finishedAt: now }, now);
       this.jobs.delete(jobId);
     } else if (this.jobs.has(jobId)) this.jobs.set(jobId, next);
-    emit({ type: 'membershipJobChanged', at: now, job: this.viewOf(next, states), items: changed.map(itemView) });
+    emit({ type: 'membershipJobChanged', at: now, job: this.viewOf(next, counts), items: changed.map(itemView) });
   }
 
-  private viewOf(job: JobRecord, states: readonly JobItemState[]): MembershipJobView {
+  private viewOf(job: JobRecord, counts: JobCounts): MembershipJobView {
     return {
       id: job.id,
       kind: job.kind as MembershipJobKind,
@@ -816,7 +812,7 @@ export class MembershipJobs {
       updatedAt: job.updatedAt,
       finishedAt: job.finishedAt,
       memberUserIds: [...job.memberUserIds],
-      counts: countItems(states),
+      counts,
     };
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { ChatKey, ChatType } from '../domain/ids.ts';
-import type { AccountAddState, JobItemState, JobState, MembershipAction, MembershipJobKind } from '../domain/membership-plan.ts';
+import type { AccountAddState, JobCounts, JobItemState, JobState, MembershipAction, MembershipJobKind } from '../domain/membership-plan.ts';
 import type { ChatMemberStatus } from '../domain/telegram.ts';
 import type { Database } from './schema.ts';
 
@@ -191,6 +191,18 @@ export async function listJobs(db: Db, q: { states?: readonly JobState[]; limit:
 
 export async function listJobItems(db: Db, jobId: number): Promise<JobItemRecord[]> {
   return (await db.selectFrom('membership_job_items').selectAll().where('job_id', '=', jobId).orderBy('id').execute()).map(toItem);
+}
+
+/** How many items of a job are in each state. */
+export async function jobItemCounts(db: Db, jobId: number): Promise<JobCounts> {
+  const rows = await db.selectFrom('membership_job_items').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).groupBy('state').execute();
+  const c = { total: 0, pending: 0, running: 0, done: 0, skipped: 0, invited: 0, failed: 0, cancelled: 0 };
+  for (const r of rows) {
+    const n = Number(r.n);
+    c.total += n;
+    if (r.state in c) c[r.state as JobItemState] += n;
+  }
+  return c;
 }
 
 /** Items of unfinished jobs that still have work: what a restarted daemon resumes. */
