@@ -5,7 +5,8 @@
  * Chromium (never a downloaded one).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Daemon, type DaemonOptions } from '../../src/app/daemon.ts';
@@ -70,9 +71,43 @@ export async function startConsoleDaemon(options: ConsoleDaemonOptions = {}): Pr
   };
 }
 
-/** Builds the console from this checkout's sources (what is under test), like the NOC tests do. */
+const CONSOLE_WEB = join(process.cwd(), 'src', 'console', 'web');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    if (name === 'dist' || name === 'node_modules') continue;
+    const path = join(dir, name);
+    const st = statSync(path);
+    newest = Math.max(newest, st.isDirectory() ? newestSource(path) : st.mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds the console from this checkout's sources (what is under test) unless the build is
+ * newer than every source. Test files run in parallel: a lock keeps two builds from emptying
+ * the output under each other, and the second finds the first's build fresh.
+ */
 export function buildConsole(): void {
-  execFileSync(process.execPath, ['bin/build-console.mjs'], { stdio: 'pipe' });
+  const lock = join(tmpdir(), `tgdesk-console-build-${Buffer.from(CONSOLE_WEB).toString('base64url').slice(-40)}.lock`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`another console build holds ${lock}`);
+      execFileSync(process.execPath, ['-e', 'setTimeout(() => {}, 200)']);
+    }
+  }
+  try {
+    const index = join(CONSOLE_WEB, 'dist', 'index.html');
+    if (existsSync(index) && statSync(index).mtimeMs > newestSource(CONSOLE_WEB)) return;
+    execFileSync(process.execPath, ['bin/build-console.mjs'], { stdio: 'pipe' });
+  } finally {
+    rmdirSync(lock);
+  }
 }
 
 export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
