@@ -80,6 +80,30 @@ describe('operator console in Chromium', () => {
     // An overdue chat is red with its wait; a waiting one amber.
     const overdue = await page.$('.row.overdue .wait');
     if (overdue) expect(await overdue.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(179, 18, 27)');
+    // Readable contrast: every row's text against its row's background, WCAG AA (4.5:1).
+    const worst = await page.evaluate(() => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const lum = (c: string) => {
+        const [r, g, b] = rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const ratio = (a: string, b: string) => {
+        const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+        return (x! + 0.05) / (y! + 0.05);
+      };
+      let min = { ratio: Infinity, what: '' };
+      for (const row of document.querySelectorAll<HTMLElement>('.row:not([hidden])')) {
+        const bg = getComputedStyle(row).backgroundColor;
+        const back = rgb(bg)[3] === 0 ? 'rgb(255, 255, 255)' : bg;
+        for (const part of row.querySelectorAll<HTMLElement>('.title, .preview, .wait')) {
+          if (!part.textContent) continue;
+          const r = ratio(getComputedStyle(part).color, back);
+          if (r < min.ratio) min = { ratio: r, what: `${row.className} ${part.className}` };
+        }
+      }
+      return min;
+    });
+    expect(worst.ratio, worst.what).toBeGreaterThanOrEqual(4.5);
     await screenshot(page, 'list');
   });
 
