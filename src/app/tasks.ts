@@ -149,9 +149,8 @@ export class Tasks {
     const task = await this.d.writer.run(async (trx, emit, hooks) => {
       const now = this.d.now();
       const by = this.taskActor(actor, 'tgdesk');
-      const id = await insertTask(trx, { chatKey: input.chatKey, title, description, assigneeId, createdBy: by, createdAt: now, anchorMessageId: anchor.id, telegramLink, reaction }, messages);
-      const header = (await getTask(trx, id))!;
-      await this.outbox(trx, 'created', { ...header, messages }, now);
+      const header = await insertTask(trx, { chatKey: input.chatKey, title, description, assigneeId, createdBy: by, createdAt: now, anchorMessageId: anchor.id, telegramLink, reaction }, messages, true);
+      await this.outbox(trx, 'created', { ...header, messages }, now, 1);
       await this.audit(trx, actor, 'createTask', input.chatKey, { taskId: header.id, messageIds: header.messageIds.map(String) }, now);
       this.countOpen(input.chatKey, +1, hooks);
       this.emitChange(emit, 'created', header, now);
@@ -337,9 +336,12 @@ export class Tasks {
     });
   }
 
-  /** Writes the task's next portal event; its body is final, signed and sent byte for byte. */
-  private async outbox(trx: Trx, change: TaskChangeKind, task: Task, now: number): Promise<void> {
-    const seq = await nextOutboxSeq(trx, Number(task.id));
+  /**
+   * Writes the task's next portal event (`seq` when already taken); its body is final, signed and
+   * sent byte for byte.
+   */
+  private async outbox(trx: Trx, change: TaskChangeKind, task: Task, now: number, taken?: number): Promise<void> {
+    const seq = taken ?? (await nextOutboxSeq(trx, Number(task.id)));
     const type = PORTAL_EVENT_OF_CHANGE[change];
     const chatTitle = this.d.model.chats.get(task.chatKey)?.record.title ?? task.chatKey;
     const body = portalEventBody(type, seq, now, task, { chatTitle, personName: (userId) => this.personName(userId) });

@@ -31,34 +31,35 @@ export interface NewTask {
   readonly reaction: string | null;
 }
 
-export async function insertTask(db: Db, task: NewTask, messages: readonly TaskMessage[]): Promise<number> {
-  const row = await db
-    .insertInto('tasks')
-    .values({
-      chat_key: task.chatKey,
-      title: task.title,
-      description: task.description,
-      status: 'open',
-      assignee_id: task.assigneeId,
-      created_by_user_id: task.createdBy.userId,
-      created_by_name: task.createdBy.name,
-      created_by_source: task.createdBy.source,
-      created_at: task.createdAt,
-      updated_at: task.createdAt,
-      closed_by_user_id: null,
-      closed_by_name: null,
-      closed_by_source: null,
-      closed_at: null,
-      anchor_message_id: task.anchorMessageId,
-      telegram_link: task.telegramLink,
-      portal_task_id: null,
-      portal_url: null,
-      version: 1,
-      outbox_seq: 0,
-      reaction: task.reaction,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+/**
+ * Stores a new task and its messages; returns it as stored. `withEvent` takes the task's first
+ * portal event number (1) in the same statement, for a creation that writes one.
+ */
+export async function insertTask(db: Db, task: NewTask, messages: readonly TaskMessage[], withEvent: boolean): Promise<TaskHeader> {
+  const values = {
+    chat_key: task.chatKey,
+    title: task.title,
+    description: task.description,
+    status: 'open',
+    assignee_id: task.assigneeId,
+    created_by_user_id: task.createdBy.userId,
+    created_by_name: task.createdBy.name,
+    created_by_source: task.createdBy.source,
+    created_at: task.createdAt,
+    updated_at: task.createdAt,
+    closed_by_user_id: null,
+    closed_by_name: null,
+    closed_by_source: null,
+    closed_at: null,
+    anchor_message_id: task.anchorMessageId,
+    telegram_link: task.telegramLink,
+    portal_task_id: null,
+    portal_url: null,
+    version: 1,
+    outbox_seq: withEvent ? 1 : 0,
+    reaction: task.reaction,
+  };
+  const row = await db.insertInto('tasks').values(values).returning('id').executeTakeFirstOrThrow();
   const id = Number(row.id);
   for (const part of chunks(messages.map((m, position) => ({ m, position })), 200)) {
     await db
@@ -80,7 +81,7 @@ export async function insertTask(db: Db, task: NewTask, messages: readonly TaskM
       )
       .execute();
   }
-  return id;
+  return toHeader({ ...values, id }, messages.map((m) => m.messageId));
 }
 
 export interface TaskPatch {

@@ -179,7 +179,7 @@ export async function startExamplePortal(options: ExamplePortalOptions): Promise
     for (const t of tasks.values()) {
       if (t.status !== 'open' || t.closing || now - t.receivedAt < (options.closeAfterMs ?? 45_000)) continue;
       // Decided once per task from its id, so the same tasks are picked on every tick.
-      const pick = (Number(t.portalId.slice(2)) * 0.618_033_988_75) % 1 < (options.closeShare ?? 0.5);
+      const pick = ((Number(t.portalId.slice(2)) - 1) * 0.618_033_988_75) % 1 < (options.closeShare ?? 0.5);
       if (!pick) continue;
       t.closing = true;
       const body = JSON.stringify({ id: randomUUID(), type: 'task.close', portalTaskId: t.portalId, by: { name: 'Portal robot' } });
