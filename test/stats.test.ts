@@ -13,11 +13,14 @@ import {
   hourWindows,
   localBoundaries,
   quantileSorted,
+  windowsFromBoundaries,
   type ResponseFigures,
   type StatsEpisode,
 } from '../src/domain/stats.ts';
 import { HOUR, MINUTE } from '../src/domain/time.ts';
-import type { BoardChange } from '../src/app/stats.ts';
+import { Monitoring, type BoardChange } from '../src/app/stats.ts';
+import { startApiServer } from '../src/graphql/server.ts';
+import { createMemoryLogger } from '../src/shared/log.ts';
 import { eventually, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
 
 const T = (hhmm: string) => Date.parse(`2025-06-02T${hhmm}:00Z`);
@@ -181,6 +184,26 @@ describe('statistics by hand', () => {
     expect(b[2]! - b[1]!).toBe(11 * HOUR);
   });
 
+  it('hours on the local clock match a conversion of every hour, across DST changes and in half-hour zones', () => {
+    const everyHour = Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, '0')}:00`);
+    for (const [zone, from, to] of [
+      ['Europe/Berlin', '2025-03-27T13:17:00Z', '2025-04-02T00:00:00Z'],
+      ['Europe/Berlin', '2025-10-24T00:00:00Z', '2025-10-28T05:30:00Z'],
+      ['America/New_York', '2025-11-01T00:00:00Z', '2025-11-03T12:00:00Z'],
+      ['Asia/Kolkata', '2025-06-01T00:00:00Z', '2025-06-03T00:00:00Z'],
+    ] as const) {
+      const f = Date.parse(from);
+      const t = Date.parse(to);
+      const fast = hourWindows(f, t, zone);
+      const slow = windowsFromBoundaries(localBoundaries(f, t, zone, everyHour), f, t);
+      expect(fast).toEqual(slow);
+    }
+    // The 23-hour day has 23 hour windows; Kolkata's hours start at :30 UTC.
+    const berlin = hourWindows(Date.parse('2025-03-29T23:00:00Z'), Date.parse('2025-03-30T22:00:00Z'), 'Europe/Berlin');
+    expect(berlin).toHaveLength(23);
+    expect(new Date(hourWindows(Date.parse('2025-06-01T00:00:00Z'), Date.parse('2025-06-01T03:00:00Z'), 'Asia/Kolkata')[1]!.start).toISOString()).toBe('2025-06-01T00:30:00.000Z');
+  });
+
   it('refuses nonsense ranges', () => {
     expect(() => computeStats([], { from: TO, to: FROM, now: NOW })).toThrow(/later/);
     expect(() => computeStats([], { from: FROM, to: TO, now: NOW, groupBy: 'hour' })).toThrow(/windows/);
@@ -222,6 +245,9 @@ describe('statistics from a scripted conversation on the simulator', () => {
 
     sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'db-prod-2 не отвечает с 10:15', date: at(0) });
     expect(await waiting(true)).toBe(true);
+    // The in-memory episodes follow the store: an open wait now, answered below.
+    const open = await sim.daemon.monitoring.stats({ from: t0, to: t0 + 2 * HOUR, chatKeys: [key] });
+    expect(open.total).toMatchObject({ waits: 1, open: 1, answered: 0 });
     sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: admin, text: 'Смотрю, перезапускаю postgres', date: at(4) });
     expect(await waiting(false)).toBe(true);
     sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'Снова 502 на /api/v2/orders', date: at(10) });
@@ -232,6 +258,12 @@ describe('statistics from a scripted conversation on the simulator', () => {
     expect(await waiting(true)).toBe(true);
     at(46);
     await sim.daemon.actions.acknowledge({ label: 'manager', memberUserId: manager }, key);
+    // A wait whose only message is deleted is cancelled: no episode, and the open one seen before is gone.
+    const oops = sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'тест, не обращайте внимания', date: at(50) });
+    expect(await waiting(true)).toBe(true);
+    expect((await sim.daemon.monitoring.stats({ from: t0, to: t0 + 2 * HOUR, chatKeys: [key] })).total.open).toBe(1);
+    sim.demo.world.deleteMessages([oops]);
+    expect(await waiting(false)).toBe(true);
     sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: client, text: 'И ещё: диск /var на web-3 заполнен на 97%', date: at(60) });
     expect(await episodes(4)).toBe(true);
     at(80);
@@ -256,6 +288,14 @@ describe('statistics from a scripted conversation on the simulator', () => {
     );
     const hourly = await sim.daemon.monitoring.stats({ from: t0, to: t0 + 2 * HOUR, groupBy: 'hour', chatKeys: [key], timeZone: 'UTC' });
     expect(hourly.groups.reduce((n, g) => n + g.figures.waits, 0)).toBe(4);
+    // The cache answers as a fresh read of the store does, for the whole team too.
+    const fresh = new Monitoring(sim.store.db, sim.daemon.model, sim.daemon.bus, () => t0 + 80 * MINUTE, { cacheDays: 0 });
+    for (const groupBy of [null, 'chat', 'admin'] as const) {
+      const cached = await sim.daemon.monitoring.stats({ from: t0 - 8 * HOUR, to: t0 + 2 * HOUR, groupBy });
+      const read = await fresh.stats({ from: t0 - 8 * HOUR, to: t0 + 2 * HOUR, groupBy });
+      expect(JSON.stringify({ ...cached, now: 0 })).toBe(JSON.stringify({ ...read, now: 0 }));
+    }
+    fresh.close();
   }, 60_000);
 
   it('the board shows a quiet chat once its client writes and drops it after the team replies, live', async () => {
@@ -288,5 +328,40 @@ describe('statistics from a scripted conversation on the simulator', () => {
     expect(member?.lastActivityChatKey).toBe(key);
     abort.abort();
     await reading;
+  }, 60_000);
+
+  it('/metrics has the response-time histogram, answered waits and the board gauges, following Prometheus conventions', async () => {
+    const sim = await startSimDaemon();
+    sims.push(sim);
+    const api = await startApiServer({ daemon: sim.daemon, logger: createMemoryLogger('warn'), host: '127.0.0.1', port: 0 });
+    try {
+      const scrape = async () => (await fetch(`${api.url}/metrics`)).text();
+      const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"=,+.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+      const before = await scrape();
+      expect(before).toMatch(/^# TYPE tgdesk_response_time_seconds histogram$/m);
+      expect(before).toMatch(/^# TYPE tgdesk_waits_answered_total counter$/m);
+      expect(value(before, 'tgdesk_team_overdue_chats')).toBe(sim.daemon.monitoring.counts(Date.now()).overdueChats);
+      expect(value(before, 'tgdesk_team_waiting_chats')).toBe(sim.daemon.monitoring.counts(Date.now()).waitingChats);
+      expect(value(before, 'tgdesk_team_longest_wait_seconds')).toBeGreaterThan(15 * 60);
+      expect(value(before, 'tgdesk_membership_jobs{state="running"}')).toBe(0);
+      const answeredBefore = value(before, 'tgdesk_response_time_seconds_count{kind="next"}') + value(before, 'tgdesk_response_time_seconds_count{kind="first"}');
+      // An overdue chat answered now: one more late response, in the +Inf bucket and not in the 900 s one.
+      const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'overdue')!;
+      const waited = (Date.now() - sim.daemon.model.overdue.get(String(chat.chatId))!.waiting!.since) / 1000;
+      sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.teamIds[0]!, text: 'Извините за ожидание, уже чиним' });
+      expect(await eventually(async () => {
+        const t = await scrape();
+        return value(t, 'tgdesk_response_time_seconds_count{kind="next"}') + value(t, 'tgdesk_response_time_seconds_count{kind="first"}') === answeredBefore + 1;
+      })).toBe(true);
+      const after = await scrape();
+      const late = value(after, 'tgdesk_waits_answered_total{kind="first",in_time="false"}') + value(after, 'tgdesk_waits_answered_total{kind="next",in_time="false"}');
+      expect(late).toBe(1);
+      const sum = value(after, 'tgdesk_response_time_seconds_sum{kind="first"}') + value(after, 'tgdesk_response_time_seconds_sum{kind="next"}');
+      expect(Math.abs(sum - waited)).toBeLessThan(5);
+      const le900 = value(after, 'tgdesk_response_time_seconds_bucket{kind="first",le="900"}') + value(after, 'tgdesk_response_time_seconds_bucket{kind="next",le="900"}');
+      expect(le900).toBe(0);
+    } finally {
+      await api.close();
+    }
   }, 60_000);
 });

@@ -224,7 +224,6 @@ export class Daemon {
     this.clock.stop();
     await this.teamOps.stop();
     this.monitoring.close();
-    await this.teamOps.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.searchIndexer?.stop();
     await this.tasks.whenReactionsSettled();

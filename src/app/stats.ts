@@ -26,7 +26,7 @@ import {
 import { DAY, type UnixMs } from '../domain/time.ts';
 import { senderActivity } from '../store/messages.repository.ts';
 import type { Database } from '../store/schema.ts';
-import { listEpisodes } from '../store/team.repository.ts';
+import { episodesAfterId, episodesByIds, episodesInRange, type EpisodeRow } from '../store/stats.repository.ts';
 import type { EventBus, StoredEvent } from './event-bus.ts';
 import type { TeamModel } from './team-model.ts';
 
@@ -64,6 +64,8 @@ export interface StatsOptions {
   readonly boardIntervalMs?: number;
   /** How far back the last activity of team members is looked up at start. */
   readonly activityLookbackMs?: number;
+  /** Days of episodes kept in memory for `stats`; older ranges are read from the store. */
+  readonly cacheDays?: number;
 }
 
 export const DEFAULT_SHIFT_STARTS: readonly string[] = ['08:00', '20:00'];
@@ -176,6 +178,133 @@ export class ResponseObservations {
 }
 
 const DEFAULT_BOARD_INTERVAL_MS = 150;
+const DEFAULT_CACHE_DAYS = 35;
+const EPISODE_PAGE = 5_000;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type OpenWait = { readonly since: UnixMs; readonly deadline: UnixMs } | null;
+
+/** An episode as the statistics hold it; `deadline` of an open one follows the live clock. */
+interface CachedEpisode extends StatsEpisode {
+  readonly id: number;
+  readonly thresholdMs: number;
+  deadline: UnixMs | null;
+}
+
+function cachedOf(r: EpisodeRow, waitingOf: (chatKey: ChatKey) => OpenWait): CachedEpisode {
+  let deadline: UnixMs | null = r.overdueAt;
+  if (r.endedAt === null && deadline === null) deadline = openDeadline(r.chatKey, r.startedAt, r.thresholdSeconds * 1000, waitingOf);
+  return {
+    id: r.id,
+    chatKey: r.chatKey,
+    kind: r.kind,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    endedBy: r.endedBy,
+    answeredBy: r.answeredBy,
+    overdueAt: r.overdueAt,
+    deadline,
+    thresholdMs: r.thresholdSeconds * 1000,
+  };
+}
+
+/** An open wait's deadline is the live clock's (it knows business hours); a stale row falls back to the threshold. */
+function openDeadline(chatKey: ChatKey, startedAt: UnixMs, thresholdMs: number, waitingOf: (chatKey: ChatKey) => OpenWait): UnixMs | null {
+  const w = waitingOf(chatKey);
+  if (w && w.since === startedAt) return Number.isFinite(w.deadline) ? w.deadline : null;
+  return startedAt + thresholdMs;
+}
+
+/**
+ * The recent episodes in memory, so that `stats` over a month of a busy team answers in
+ * milliseconds instead of reading 100,000+ rows per request.
+ *
+ * It is kept current by reading only what can have changed, which the overdue clock's way of
+ * writing makes small (src/app/overdue-clock.ts): an episode is inserted, or, while open
+ * (`ended_at` null), closed or deleted; a closed episode never changes again. Writes are
+ * serialized across processes (src/app/writer.ts), so ids commit in order. Each sync therefore
+ * reads the rows above the highest id seen and the rows it holds as open.
+ */
+class EpisodeCache {
+  readonly items: CachedEpisode[] = [];
+  private readonly pos = new Map<number, number>();
+  private readonly open = new Set<number>();
+  private maxId = 0;
+  private loaded = false;
+  private lastTrim = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly windowMs: number,
+  ) {}
+
+  /** Brings the cache up to date with the store (loading it the first time); calls queue up. */
+  sync(now: UnixMs): Promise<void> {
+    const run = this.chain.then(() => this.syncNow(now));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  refreshDeadlines(waitingOf: (chatKey: ChatKey) => OpenWait): void {
+    for (const id of this.open) {
+      const e = this.items[this.pos.get(id)!]!;
+      e.deadline = openDeadline(e.chatKey, e.startedAt, e.thresholdMs, waitingOf);
+    }
+  }
+
+  private async syncNow(now: UnixMs): Promise<void> {
+    const from = this.loaded ? undefined : now - this.windowMs;
+    for (;;) {
+      const page = await episodesAfterId(this.db, this.maxId, EPISODE_PAGE, from);
+      for (const r of page) this.put(r);
+      if (page.length > 0) this.maxId = Math.max(this.maxId, page[page.length - 1]!.id);
+      if (page.length < EPISODE_PAGE) break;
+      // Months of episodes load in pages: the daemon keeps answering in between.
+      await yieldToLoop();
+    }
+    if (this.loaded && this.open.size > 0) {
+      const ids = [...this.open];
+      const rows = await episodesByIds(this.db, ids);
+      const seen = new Set<number>();
+      for (const r of rows) {
+        seen.add(r.id);
+        this.put(r);
+      }
+      for (const id of ids) if (!seen.has(id)) this.remove(id);
+    }
+    this.loaded = true;
+    if (now - this.lastTrim > 3_600_000) {
+      this.lastTrim = now;
+      const before = now - this.windowMs - DAY;
+      for (let i = this.items.length - 1; i >= 0; i--) if (this.items[i]!.startedAt < before && this.items[i]!.endedAt !== null) this.remove(this.items[i]!.id);
+    }
+  }
+
+  private put(r: EpisodeRow): void {
+    const e = cachedOf(r, () => null);
+    const at = this.pos.get(r.id);
+    if (at === undefined) {
+      this.pos.set(r.id, this.items.length);
+      this.items.push(e);
+    } else this.items[at] = e;
+    if (r.endedAt === null) this.open.add(r.id);
+    else this.open.delete(r.id);
+  }
+
+  private remove(id: number): void {
+    const at = this.pos.get(id);
+    if (at === undefined) return;
+    const last = this.items.pop()!;
+    if (last.id !== id) {
+      this.items[at] = last;
+      this.pos.set(last.id, at);
+    }
+    this.pos.delete(id);
+    this.open.delete(id);
+  }
+}
 const DEFAULT_ACTIVITY_LOOKBACK_MS = 14 * DAY;
 
 export class Monitoring {
@@ -185,6 +314,7 @@ export class Monitoring {
   private readonly activityLookbackMs: number;
   private readonly lastActivity = new Map<number, { at: UnixMs; chatKey: ChatKey }>();
   private activityLoaded: Promise<void> | null = null;
+  private readonly cache: EpisodeCache;
   private readonly unsubscribe: () => void;
   /** Response times observed live, for /metrics. */
   readonly responses = new ResponseObservations();
@@ -204,6 +334,7 @@ export class Monitoring {
     this.shiftStarts = options.shiftStarts ?? DEFAULT_SHIFT_STARTS;
     this.boardIntervalMs = options.boardIntervalMs ?? DEFAULT_BOARD_INTERVAL_MS;
     this.activityLookbackMs = options.activityLookbackMs ?? DEFAULT_ACTIVITY_LOOKBACK_MS;
+    this.cache = new EpisodeCache(db, (options.cacheDays ?? DEFAULT_CACHE_DAYS) * DAY);
     // Activity is followed from construction on, so nothing between the lookup and the first wall is lost.
     this.unsubscribe = bus.subscribe((events) => {
       for (const e of events) {
@@ -250,7 +381,6 @@ export class Monitoring {
     const groupBy = args.groupBy ?? null;
     checkRange(args.from, args.to, groupBy);
     const timeZone = args.timeZone ?? this.timeZone;
-    const now = this.now();
     let windows: TimeWindow[] | undefined;
     let shiftSource: StatsResult['shiftSource'] = null;
     if (groupBy === 'hour') windows = hourWindows(args.from, args.to, timeZone);
@@ -260,29 +390,41 @@ export class Monitoring {
       shiftSource = duty ? 'duty' : 'fixed';
       windows = duty ?? fixedShiftWindows(args.from, args.to, timeZone, this.shiftStarts);
     }
-    const records = await listEpisodes(this.db, { from: args.from, to: args.to, ...(args.chatKeys ? { chatKeys: args.chatKeys } : {}) });
-    const episodes: StatsEpisode[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      let deadline: UnixMs | null = r.overdueAt;
-      if (r.endedAt === null && deadline === null) {
-        // An open wait's deadline is the live clock's (it knows business hours); a stale row falls back to the threshold.
-        const w = this.model.overdue.get(r.chatKey)?.waiting;
-        deadline = w && w.since === r.startedAt ? (Number.isFinite(w.deadline) ? w.deadline : null) : r.startedAt + r.thresholdSeconds * 1000;
+    let episodes: readonly StatsEpisode[];
+    if (args.from >= this.now() - this.cache.windowMs) {
+      await this.cache.sync(this.now());
+      this.cache.refreshDeadlines((chatKey) => this.model.overdue.get(chatKey)?.waiting ?? null);
+      episodes = this.cache.items;
+      if (args.chatKeys) {
+        const only = new Set(args.chatKeys);
+        episodes = episodes.filter((e) => only.has(e.chatKey));
       }
-      episodes[i] = {
-        chatKey: r.chatKey,
-        kind: r.kind,
-        startedAt: r.startedAt,
-        endedAt: r.endedAt,
-        endedBy: r.endedBy,
-        answeredBy: r.answeredBy,
-        overdueAt: r.overdueAt,
-        deadline,
-      };
+    } else {
+      episodes = await this.readRange(args.from, args.to, args.chatKeys ?? null);
     }
+    // `now` after the read: an open wait is judged against the clock the caller sees.
+    const now = this.now();
     const report = computeStats(episodes, { from: args.from, to: args.to, now, groupBy, ...(windows ? { windows } : {}) });
     return { ...report, timeZone, shiftSource };
+  }
+
+  /** Loads the episode cache in the background (the daemon calls this once started). */
+  warm(): void {
+    void this.cache.sync(this.now()).catch(() => undefined);
+  }
+
+  /** Ranges older than the cache: read from the store a page at a time. */
+  private async readRange(from: UnixMs, to: UnixMs, chatKeys: readonly ChatKey[] | null): Promise<StatsEpisode[]> {
+    const out: StatsEpisode[] = [];
+    let after: { startedAt: number; id: number } | null = null;
+    for (;;) {
+      const page = await episodesInRange(this.db, { from, to, chatKeys, after, limit: EPISODE_PAGE });
+      for (const r of page) out.push(cachedOf(r, (k) => this.model.overdue.get(k)?.waiting ?? null));
+      if (page.length < EPISODE_PAGE) return out;
+      const last = page[page.length - 1]!;
+      after = { startedAt: last.startedAt, id: last.id };
+      await yieldToLoop();
+    }
   }
 
   /** A label for a stats group: the client's name, the member's name, or the window. */

@@ -96,12 +96,15 @@ export async function runDemoCommand(): Promise<number> {
   const manager = demo.company.accounts.find((m) => m.role === 'manager') ?? demo.company.team.find((m) => m.role === 'manager');
   const { token } = await running.daemon.tokens.create({ name: 'demo-manager', role: 'manager', memberUserId: manager?.userId ?? null });
   const auth = `-H 'authorization: Bearer ${token}'`;
+  // The NOC wall signs in with a read-only token from the URL fragment (docs/noc.md).
+  const wall = await running.daemon.tokens.create({ name: 'demo-wall', role: 'viewer' });
   const firstAccount = demo.accounts[0]?.accountId ?? 'ACCOUNT';
   process.stdout.write(
     [
       '',
       'tgdesk demo is running on the Telegram simulator.',
       `  Console, signed in as the demo manager: ${url}/console#token=${token}`,
+      `  NOC wall: ${url}/#token=${wall.token}`,
       `  GraphiQL, signed in as the demo manager: ${url}/graphql?token=${token}`,
       `  GraphQL: ${url}/graphql   (token: ${token})`,
       `  Health: ${url}/healthz   Readiness: ${url}/readyz   Metrics: ${url}/metrics`,

@@ -208,7 +208,7 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
 }
 
 /** Metrics that describe the daemon rather than the API: read fresh at each scrape. */
-async function daemonMetrics(daemon: Daemon): Promise<(Gauge | ReturnType<typeof monitoringMetrics>[number])[]> {
+async function daemonMetrics(daemon: Daemon): Promise<(Gauge | Awaited<ReturnType<typeof monitoringMetrics>>[number])[]> {
   const syncState = new Gauge('tgdesk_account_sync_state', 'The sync state of each account: 1 for the current state, 0 for the others.');
   const syncComplete = new Gauge('tgdesk_account_sync_complete', 'Whether every chat of the account is synced (1) or not (0).');
   for (const a of await daemon.queries.accounts()) {
@@ -231,7 +231,7 @@ async function daemonMetrics(daemon: Daemon): Promise<(Gauge | ReturnType<typeof
     team('tgdesk_team_unread_support_chats', 'Support chats with unread messages in at least one account.', s.unreadSupportChats),
     team('tgdesk_team_mentioned_on_duty_chats', 'Support chats with an unread mention of a team member on duty.', s.mentionedOnDuty),
     lastSeq,
-    ...monitoringMetrics(daemon),
+    ...(await monitoringMetrics(daemon)),
   ];
 }
 

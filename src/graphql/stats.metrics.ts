@@ -30,7 +30,24 @@ class ObservedHistogram extends Histogram {
   }
 }
 
-export function monitoringMetrics(daemon: Daemon): (Gauge | Counter | Histogram)[] {
+/** Unfinished membership jobs and their items still to do: the job queue. */
+async function jobQueue(daemon: Daemon): Promise<Gauge[]> {
+  const jobs = new Gauge('tgdesk_membership_jobs', 'Membership jobs not finished, by state (running, paused).');
+  const items = new Gauge('tgdesk_membership_job_items', 'Items of unfinished membership jobs still to do, by state (pending, running).');
+  const counts = { running: 0, paused: 0, pendingItems: 0, runningItems: 0 };
+  for (const j of await daemon.teamOps.jobs.list({ states: ['running', 'paused'], limit: 500 })) {
+    if (j.state === 'running' || j.state === 'paused') counts[j.state]++;
+    counts.pendingItems += j.counts.pending;
+    counts.runningItems += j.counts.running;
+  }
+  jobs.set({ state: 'running' }, counts.running);
+  jobs.set({ state: 'paused' }, counts.paused);
+  items.set({ state: 'pending' }, counts.pendingItems);
+  items.set({ state: 'running' }, counts.runningItems);
+  return [jobs, items];
+}
+
+export async function monitoringMetrics(daemon: Daemon): Promise<(Gauge | Counter | Histogram)[]> {
   const m = daemon.monitoring;
   const now = daemon.now();
   const counts = m.counts(now);
@@ -61,5 +78,6 @@ export function monitoringMetrics(daemon: Daemon): (Gauge | Counter | Histogram)
     gauge('tgdesk_team_support_chats', 'Support chats known.', counts.supportChats),
     gauge('tgdesk_team_open_tasks', 'Open tasks.', counts.openTasks),
     gauge('tgdesk_team_members_on_duty', 'Team members on duty now (all of them while no duty schedules exist).', duty.onDuty.size),
+    ...(await jobQueue(daemon)),
   ];
 }

@@ -1,9 +1,13 @@
 /** Numbers and times as the wall shows them: short enough to read from across the room. */
 import type { Lang } from './i18n.ts';
 
-/** A running wait: "4:07", "1:04:07". */
+/** A running wait: "4:07", "1:04:07"; from a day on "3d 04:07" (hours and minutes), so it never outgrows its column. */
 export function clockDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
+  if (total >= 86_400) {
+    const d = Math.floor(total / 86_400);
+    return `${d}d ${String(Math.floor((total % 86_400) / 3600)).padStart(2, '0')}:${String(Math.floor((total % 3600) / 60)).padStart(2, '0')}`;
+  }
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;

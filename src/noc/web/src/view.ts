@@ -202,7 +202,9 @@ export class WallView {
     this.drawnCountsKey = key;
     const tile = (value: number | undefined, label: string, heat: (v: number) => string) => {
       const d = el('div', `tile ${value === undefined ? 'calm' : heat(value)}`);
-      d.append(el('div', 'v num', value === undefined ? '—' : String(value)), el('div', 'k', label));
+      const text = value === undefined ? '—' : String(value);
+      // Four digits must still fit the tile: the figure shrinks with its length.
+      d.append(el('div', `v num len${Math.min(4, text.length)}`, text), el('div', 'k', label));
       return d;
     };
     const hot = (v: number) => (v > 0 ? 'hot' : 'calm');
