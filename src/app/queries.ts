@@ -64,10 +64,12 @@ export class Queries {
     private readonly bus: EventBus,
     /** The accounts this daemon drives, logged in or not. */
     private readonly accountIds: () => Iterable<string> = () => [],
+    /** The daemon's clock: waits and overdue flags are judged by it, not by the wall clock. */
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** One account's dialog list, built from the in-memory model: no query, milliseconds for thousands of chats. */
-  dialogs(q: DialogQuery, now: number = Date.now()): DialogView {
+  dialogs(q: DialogQuery, now: number = this.clock()): DialogView {
     if (!this.model.accountChats.has(q.accountId) && !this.knownAccount(q.accountId)) throw notFound('account', q.accountId);
     const starred = q.memberUserId === null ? new Set<string>() : (this.model.stars.get(q.memberUserId) ?? new Set<string>());
     return buildDialogView(this.model.dialogInputs(q.accountId), {
@@ -82,7 +84,7 @@ export class Queries {
   }
 
   /** One chat's row as an account sees it, or null when the account does not see the chat. */
-  dialog(accountId: string, chatKey: string, memberUserId: number | null, now: number = Date.now()): DialogRow | null {
+  dialog(accountId: string, chatKey: string, memberUserId: number | null, now: number = this.clock()): DialogRow | null {
     const ac = this.model.accountChats.get(accountId)?.get(chatKey);
     if (!ac) return null;
     const input = this.model.dialogInput(accountId, ac);
@@ -91,7 +93,7 @@ export class Queries {
     return buildDialogRow(input, { now, scopeMuteFor: this.model.scopeMuteOf(accountId), starred });
   }
 
-  teamSummary(now: number = Date.now()): TeamSummary {
+  teamSummary(now: number = this.clock()): TeamSummary {
     return this.model.summary(now);
   }
 

@@ -672,6 +672,8 @@ const methods: MethodTable = {
       case 'chatMemberStatusLeft':
         if (userId === me(ctx)) ctx.state.removeMember(chat.key, userId);
         else if (!canRestrict(myself)) throw tdError(400, 'Not enough rights to restrict/ban chat member');
+        // For a banned user, "left" is how TDLib lifts the ban: they may be invited again.
+        else if (chat.banned.has(userId)) chat.banned.delete(userId);
         else ctx.state.removeMember(chat.key, userId, { byUserId: me(ctx) });
         return OK;
       case 'chatMemberStatusBanned':
