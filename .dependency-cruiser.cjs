@@ -72,6 +72,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '(^|/)web/' },
+    exclude: { path: '(^|/)web/(dist|node_modules)/' },
   },
 };
