@@ -149,7 +149,7 @@ export function writeDoc(path: string, stored: StoredResults, docs: readonly Ben
  * Turns another bench's free-form result (bench/api.bench.ts, bench/search.bench.ts) into rows:
  * every numeric leaf whose name reads as a figure, with its path as the label.
  */
-export function rowsFromFreeForm(value: unknown, limit = 40): BenchRow[] {
+export function rowsFromFreeForm(value: unknown, limit = 80): BenchRow[] {
   const rows: BenchRow[] = [];
   const figure = /(p50|p95|p99|max|mean|perSecond|reqPerSecond|rps|ratio|Ms|Mb|MB|seconds)$/i;
   const walk = (v: unknown, path: string[]): void => {
@@ -161,7 +161,8 @@ export function rowsFromFreeForm(value: unknown, limit = 40): BenchRow[] {
       return;
     }
     if (Array.isArray(v)) return;
-    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    // Per-query breakdowns stay in the raw block; the table keeps the aggregates.
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (!/^perQuery$/i.test(k)) walk(x, [...path, k]);
   };
   walk(value, []);
   return rows;
