@@ -285,7 +285,7 @@ describe('task reactions (off by default)', () => {
   it('puts the configured reaction on the messages, swaps it when the task closes, and puts it back on reopen', async () => {
     const sim = await start({ kind: 'sqlite' });
     const d = sim.daemon;
-    const { chat, chatKey, messages } = await chatOf(sim, 'basicGroup');
+    const { chatKey, messages } = await chatOf(sim, 'basicGroup');
     // Off by default: the daemon's own Tasks sets none.
     const plain = await d.tasks.createTask(member(sim), { chatKey, messageIds: [String(messages[0]!.id)] });
     await d.tasks.whenReactionsSettled();
