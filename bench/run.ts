@@ -100,6 +100,24 @@ const BENCHES: readonly BenchSpec[] = [
     external: true,
     about: 'Word and substring queries on 1,000,000 messages on SQLite and PostgreSQL, from bench/search.bench.ts (issue 5). Target: p95 under 50 ms.',
   },
+  ...(
+    [
+      ['tasks', 'Tasks and portal (issue 6)', 'bench/tasks.bench.ts', 'runTasksBench', 6, 'Task creation while ingest runs (tasks/s, ingest slowdown vs ingest alone; target under 10%) and an outbox drain of 10,000 events to a local receiver (events/s).'],
+      ['team-ops', 'Membership jobs and duty (issue 7)', 'bench/team-ops.bench.ts', 'runTeamOpsBench', 7, 'Planning "add to all support chats" across 5,000 chats and 20 accounts (target under 1 s); a duty switch over 1,000 chats (calls/s against the simulator, time to switch).'],
+      ['noc', 'NOC wall (issue 8)', 'bench/noc.bench.ts', 'runNocBench', 8, 'The wall in Chromium with 500 support chats and 50 changes/s (frame time p95, target under 16 ms; page memory over the run, no growth), and `stats` over 30 days of episodes for 500 chats (p95, target under 100 ms).'],
+      ['console', 'Operator console (issue 9)', 'bench/console.bench.ts', 'runConsoleBench', 9, 'The console in Chromium with 2,000 chats and 10 messages/s while scrolling and typing (frame time p95, target under 16 ms), and opening a 10,000-message chat (time to the latest screen, target under 200 ms).'],
+    ] as const
+  ).map(([name, heading, file, exportName, issue, about]) => ({
+    name,
+    heading,
+    file,
+    exportName,
+    issue,
+    options: (quick: boolean) => (quick ? { quick } : {}),
+    timeoutMs: { quick: 8 * 60_000, full: 20 * 60_000 },
+    external: true,
+    about,
+  })),
 ];
 
 const INTRO = [
