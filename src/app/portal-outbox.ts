@@ -16,6 +16,7 @@ import {
   listOutbox,
   markDead,
   markDelivered,
+  markDeliveredMany,
   markRetry,
   nextDueAfter,
   oldestUndelivered,
@@ -130,6 +131,17 @@ export class PortalOutbox {
         this.d.logger.warn('the portal refused an event; it is a dead letter until retried', { key: event.idempotencyKey, status: outcome.status, error: outcome.error });
         return 'dead';
     }
+  }
+
+  /**
+   * Records several accepted deliveries at once (one statement, one transaction for the portal's
+   * answers): a busy drain would otherwise spend more time recording than sending.
+   */
+  async reportDelivered(items: readonly { event: OutboxRecord; status: number; answer: unknown }[]): Promise<void> {
+    if (items.length === 0) return;
+    const marked = new Set(await markDeliveredMany(this.d.db, items.map((i) => ({ id: i.event.id, status: i.status })), this.workerId, this.d.now()));
+    const answers = items.filter((i) => marked.has(i.event.id)).map((i) => ({ taskId: i.event.taskId, ...parsePortalAnswer(i.answer) }));
+    await this.d.tasks.recordPortalAnswers(answers).catch((error) => this.d.logger.warn('could not store the portal\'s task ids', { error }));
   }
 
   // ---- what the API shows and does ---------------------------------------------------------------

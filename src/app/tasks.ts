@@ -215,17 +215,32 @@ export class Tasks {
   }
 
   /** The portal's own id and page for a task, from its answer to a delivery. */
-  async recordPortalAnswer(taskId: number, answer: { portalTaskId: string | null; portalUrl: string | null }): Promise<void> {
-    if (answer.portalTaskId === null && answer.portalUrl === null) return;
+  recordPortalAnswer(taskId: number, answer: { portalTaskId: string | null; portalUrl: string | null }): Promise<void> {
+    return this.recordPortalAnswers([{ taskId, ...answer }]);
+  }
+
+  /**
+   * The portal's ids and pages from several answers, in one transaction: the delivery worker
+   * reports what a burst of deliveries brought back together. Only real changes are written.
+   */
+  async recordPortalAnswers(answers: readonly { taskId: number; portalTaskId: string | null; portalUrl: string | null }[]): Promise<void> {
+    const useful = answers.filter((a) => a.portalTaskId !== null || a.portalUrl !== null);
+    if (useful.length === 0) return;
     await this.d.writer.run(async (trx, emit) => {
-      const current = await getTask(trx, taskId);
-      if (!current) return;
-      const portalTaskId = answer.portalTaskId ?? current.portalTaskId;
-      const portalUrl = answer.portalUrl ?? current.portalUrl;
-      if (portalTaskId === current.portalTaskId && portalUrl === current.portalUrl) return;
+      const current = new Map((await getTasks(trx, [...new Set(useful.map((a) => a.taskId))])).map((t) => [Number(t.id), t]));
       const now = this.d.now();
-      await updateTask(trx, taskId, { portalTaskId, portalUrl, updatedAt: now, version: current.version + 1 });
-      this.emitChange(emit, 'updated', (await getTask(trx, taskId))!, now);
+      for (const a of useful) {
+        const task = current.get(a.taskId);
+        if (!task) continue;
+        const portalTaskId = a.portalTaskId ?? task.portalTaskId;
+        const portalUrl = a.portalUrl ?? task.portalUrl;
+        if (portalTaskId === task.portalTaskId && portalUrl === task.portalUrl) continue;
+        const changed: TaskHeader = { ...task, portalTaskId, portalUrl, updatedAt: now, version: task.version + 1 };
+        await updateTask(trx, a.taskId, { portalTaskId, portalUrl, updatedAt: now, version: changed.version });
+        current.set(a.taskId, changed);
+        // The portal's id shows on no dialog row: the task's own event is all there is to tell.
+        this.d.model.emitTo(emit, { type: 'taskChanged', at: now, chatKey: changed.chatKey, change: 'updated', task: changed });
+      }
     });
   }
 

@@ -54,6 +54,9 @@ export class PortalDelivery {
   private woken = false;
   private readonly inflight = new Map<number, { event: OutboxRecord; done: Promise<void> }>();
   private readonly abort = new AbortController();
+  /** Accepted deliveries waiting to be recorded together (see `recordDelivered`). */
+  private accepted: { event: OutboxRecord; status: number; answer: unknown; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private recording: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly o: PortalDeliveryOptions) {
@@ -132,7 +135,11 @@ export class PortalDelivery {
 
   private send(event: OutboxRecord): void {
     const done = this.deliver(event)
-      .then((outcome) => this.o.outbox.report(event, outcome))
+      .then(async (outcome) => {
+        if (outcome.kind !== 'delivered') return this.o.outbox.report(event, outcome);
+        await this.recordDelivered(event, outcome.status, outcome.answer);
+        return 'delivered' as const;
+      })
       .then(
         (state) => {
           if (state === 'delivered') {
@@ -152,6 +159,33 @@ export class PortalDelivery {
         this.wake();
       });
     this.inflight.set(event.id, { event, done });
+  }
+
+  /**
+   * Records an accepted delivery, batched with the others accepted meanwhile. It resolves once
+   * recorded, so the task's next event is claimed only after this one counts as delivered.
+   */
+  private recordDelivered(event: OutboxRecord, status: number, answer: unknown): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.accepted.push({ event, status, answer, resolve, reject });
+      this.recording ??= this.recordAccepted();
+    });
+  }
+
+  private async recordAccepted(): Promise<void> {
+    while (this.accepted.length > 0) {
+      // Let the answers of this turn arrive, so they are recorded together.
+      await new Promise((r) => setImmediate(r));
+      const batch = this.accepted;
+      this.accepted = [];
+      try {
+        await this.o.outbox.reportDelivered(batch.map(({ event, status, answer }) => ({ event, status, answer })));
+        for (const b of batch) b.resolve();
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+    this.recording = null;
   }
 
   /** One attempt: POST the stored body, signed now. Never throws except when stopping. */

@@ -141,6 +141,27 @@ export async function markDelivered(db: Db, id: number, worker: string, at: numb
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** Marks several events delivered at once; returns the ids this worker still held (the others were taken over). */
+export async function markDeliveredMany(db: Db, items: readonly { id: number; status: number }[], worker: string, at: number): Promise<number[]> {
+  const byStatus = new Map<number, number[]>();
+  for (const i of items) byStatus.set(i.status, [...(byStatus.get(i.status) ?? []), i.id]);
+  const marked: number[] = [];
+  for (const [status, ids] of byStatus) {
+    for (let i = 0; i < ids.length; i += 400) {
+      const rows = await db
+        .updateTable('outbox')
+        .set((eb) => ({ state: 'delivered', delivered_at: at, attempts: eb('attempts', '+', 1), last_status: status, last_error: null, lease_until: 0, leased_by: null }))
+        .where('id', 'in', ids.slice(i, i + 400))
+        .where('state', '=', 'pending')
+        .where('leased_by', '=', worker)
+        .returning('id')
+        .execute();
+      marked.push(...rows.map((r) => Number(r.id)));
+    }
+  }
+  return marked;
+}
+
 export async function markRetry(db: Db, id: number, worker: string, nextAttemptAt: number, status: number | null, error: string): Promise<void> {
   await db
     .updateTable('outbox')
