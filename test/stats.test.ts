@@ -74,6 +74,7 @@ const FROM = T('08:00');
 const TO = T('21:00');
 const NOW = T('21:00');
 const m = (minutes: number) => minutes * MINUTE;
+const DAY_MS = 24 * HOUR;
 
 describe('statistics by hand', () => {
   it('quantiles interpolate between closest ranks', () => {
@@ -363,5 +364,38 @@ describe('statistics from a scripted conversation on the simulator', () => {
     } finally {
       await api.close();
     }
+  }, 60_000);
+
+  it('with duty schedules, shifts are the duty windows and the board knows who is on duty now and who comes next', async () => {
+    const sim = await startSimDaemon();
+    sims.push(sim);
+    const admins = sim.demo.company.team.filter((m) => m.role === 'admin').map((m) => m.userId);
+    const [early, late] = [admins[0]!, admins[1]!];
+    const everyDay = (from: string, to: string) => ([1, 2, 3, 4, 5, 6, 7] as const).map((day) => ({ day, from, to }));
+    const actor = { label: 'test manager', memberUserId: sim.demo.company.team.find((m) => m.role === 'manager')!.userId };
+    await sim.daemon.teamOps.duty.setSchedule(actor, { memberUserId: early, timeZone: 'UTC', shifts: everyDay('00:00', '12:00'), muteOffDuty: false });
+    await sim.daemon.teamOps.duty.setSchedule(actor, { memberUserId: late, timeZone: 'UTC', shifts: everyDay('12:00', '24:00'), muteOffDuty: false });
+    const now = Date.now();
+    const midnight = now - (now % DAY_MS);
+    const r = await sim.daemon.monitoring.stats({ from: midnight - DAY_MS, to: midnight + DAY_MS, groupBy: 'shift' });
+    expect(r.shiftSource).toBe('duty');
+    expect(r.groups.map((g) => [g.window!.start - midnight, g.window!.end - midnight, g.window!.members])).toEqual([
+      [-DAY_MS, -DAY_MS / 2, [early]],
+      [-DAY_MS / 2, 0, [late]],
+      [0, DAY_MS / 2, [early]],
+      [DAY_MS / 2, DAY_MS, [late]],
+    ]);
+    // Every wait of the range is in the shift it started in.
+    expect(r.groups.reduce((n, g) => n + g.figures.waits, 0)).toBe(r.total.waits);
+    const board = await sim.daemon.monitoring.board();
+    expect(board.dutySchedules).toBe(true);
+    const on = now % DAY_MS < DAY_MS / 2 ? early : late;
+    const off = on === early ? late : early;
+    const member = (id: number) => board.members.find((m) => m.userId === id)!;
+    expect(member(on)).toMatchObject({ onDuty: true, nextOnDutyFrom: null });
+    expect(member(on).onDutyUntil).toBe(midnight + (on === early ? DAY_MS / 2 : DAY_MS));
+    expect(member(off)).toMatchObject({ onDuty: false, nextOnDutyFrom: midnight + (off === early ? DAY_MS : DAY_MS / 2) });
+    // Nobody without a schedule is on duty once schedules are in use.
+    expect(board.members.filter((m) => m.onDuty).map((m) => m.userId)).toEqual([on]);
   }, 60_000);
 });

@@ -305,6 +305,7 @@ class EpisodeCache {
     this.open.delete(id);
   }
 }
+
 const DEFAULT_ACTIVITY_LOOKBACK_MS = 14 * DAY;
 
 export class Monitoring {

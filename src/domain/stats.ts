@@ -298,7 +298,8 @@ export function computeStats(input: Iterable<StatsEpisode>, q: StatsQuery): Stat
   const inTotal = new Int32Array(n).fill(-1);
   const inGroup = new Int32Array(n).fill(-1);
   const total = new Counts();
-  const keys = new Map<string, number>();
+  // Keyed by the raw chat key or user id: no string built per episode.
+  const keys = new Map<string | number, number>();
   const groupCounts: Counts[] = timeGrouped ? windows.map(() => new Counts()) : [];
   const groupKeys: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -307,13 +308,13 @@ export function computeStats(input: Iterable<StatsEpisode>, q: StatsQuery): Stat
     if (total.add(e, q.now)) inTotal[i] = 0;
     let g = -1;
     if (groupBy === 'chat' || groupBy === 'admin') {
-      const key = groupBy === 'chat' ? e.chatKey : e.answeredBy === null ? null : String(e.answeredBy);
+      const key = groupBy === 'chat' ? e.chatKey : e.answeredBy;
       if (key === null) continue;
       g = keys.get(key) ?? -1;
       if (g === -1) {
         g = groupCounts.length;
         keys.set(key, g);
-        groupKeys.push(key);
+        groupKeys.push(String(key));
         groupCounts.push(new Counts());
       }
     } else if (timeGrouped) g = windowIndex(windows, e.startedAt);
