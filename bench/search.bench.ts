@@ -130,15 +130,27 @@ interface BenchStore {
  */
 async function openBenchStore(dialect: Dialect, url: string, withSearch: boolean): Promise<BenchStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tgdesk-bench-'));
-  const database = `tgdesk_bench_${randomBytes(5).toString('hex')}`;
+  const database = `tgdesk_bench_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   const admin = async (statement: string) => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    await client.query(statement).finally(() => client.end());
+    try {
+      return (await client.query<{ datname: string }>(statement)).rows;
+    } finally {
+      await client.end();
+    }
   };
   const benchUrl = new URL(url);
   benchUrl.pathname = `/${database}`;
-  if (dialect === 'postgres') await admin(`CREATE DATABASE ${database}`);
+  if (dialect === 'postgres') {
+    // A run killed by its runner's timeout never reaches its finally: drop what such runs left
+    // (named with their start time; an hour is far longer than any run).
+    const stale = await admin(`SELECT datname FROM pg_database WHERE datname ~ '^tgdesk_bench_[0-9]+_[0-9a-f]+$'`);
+    for (const { datname } of stale) {
+      if (Number(datname.split('_')[2]) < Date.now() / 1000 - 3_600) await admin(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
+    }
+    await admin(`CREATE DATABASE ${database}`);
+  }
   const dispose = async (store?: Store) => {
     await store?.close().catch(() => undefined);
     if (dialect === 'postgres') await admin(`DROP DATABASE IF EXISTS ${database}`);
