@@ -13,12 +13,15 @@ const CODE = '24680';
 const PASSWORD = 'correct horse battery staple';
 
 /**
- * TDLib's login state machine, scripted: the phone → code → password path, or a QR link
- * that changes once before the other device confirms it.
+ * TDLib's login state machine, scripted: the phone → code → password path, or QR links
+ * that TDLib replaces one after another until the other device confirms. The next link (or
+ * the confirmation) comes when the test calls `qrShown()`, not on a timer, so a slow
+ * machine cannot make a link expire before the flow has drawn it.
  */
 class LoginTransport implements TdTransport {
   readonly methods: string[] = [];
   private readonly listeners: ((u: Td.Update) => void)[] = [];
+  private qrStep = 0;
   constructor(private readonly options: { password: boolean; qrLinks?: string[]; qrNeverConfirmed?: boolean }) {
     queueMicrotask(() => {
       this.state({ _: 'authorizationStateWaitTdlibParameters' });
@@ -54,17 +57,26 @@ class LoginTransport implements TdTransport {
         if (r.password !== PASSWORD) return fail(400, 'PASSWORD_HASH_INVALID');
         this.state({ _: 'authorizationStateReady' });
         return ok();
-      case 'requestQrCodeAuthentication': {
-        const links = this.options.qrLinks ?? [];
-        links.forEach((link, i) => setTimeout(() => this.state({ _: 'authorizationStateWaitOtherDeviceConfirmation', link }), i * 5));
-        if (!this.options.qrNeverConfirmed) setTimeout(() => this.afterCode(), links.length * 5 + 5);
+      case 'requestQrCodeAuthentication':
+        setTimeout(() => this.nextQrState(), 0);
         return ok();
-      }
       case 'getMe':
         return Promise.resolve(user({ id: 1001 }));
       default:
         return fail(400, `unexpected ${r._}`);
     }
+  }
+
+  /** The other device saw the drawn link: TDLib replaces it, or the login goes on. */
+  qrShown(): void {
+    setTimeout(() => this.nextQrState(), 1);
+  }
+
+  private nextQrState(): void {
+    const links = this.options.qrLinks ?? [];
+    const link = links[this.qrStep++];
+    if (link !== undefined) this.state({ _: 'authorizationStateWaitOtherDeviceConfirmation', link });
+    else if (!this.options.qrNeverConfirmed) this.afterCode();
   }
 
   private afterCode(): void {
@@ -146,8 +158,12 @@ describe('login flow', () => {
 
   it('draws each new QR link, then finishes with the password', async () => {
     const links = ['tg://login?token=AQAB', 'tg://login?token=AQAC'];
-    const { account } = setup({ password: true, qrLinks: links });
+    const { account, transport } = setup({ password: true, qrLinks: links });
     const { prompts, asked, qr } = scripted({ method: 'qr', passwords: [PASSWORD] });
+    prompts.showQr = (link) => {
+      qr.push(link);
+      transport.qrShown();
+    };
     await expect(runLoginFlow({ account, prompts })).resolves.toEqual({ kind: 'ready' });
     expect(qr).toEqual(links);
     expect(asked).toEqual(['method', 'password(horse)']);
