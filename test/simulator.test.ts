@@ -501,6 +501,71 @@ describe('members, links, reactions', () => {
   });
 });
 
+describe('private chats', () => {
+  it('opens a private chat with a user the account has met, announced before the answer, once; others get TDLib\'s 400', async () => {
+    const { world, ivan, client } = smallWorld();
+    const stranger = world.addUser({ firstName: 'Stranger' });
+    const { t, rec } = await connected(world, ivan.id);
+    await loadAllChats(t);
+    await drain();
+    rec.clear();
+
+    const pm = await t.invoke({ _: 'createPrivateChat', user_id: client.id, force: false });
+    expect(pm).toMatchObject({ _: 'chat', id: client.id, type: { _: 'chatTypePrivate', user_id: client.id }, positions: [] });
+    // updateNewChat came first, then the answer; the user had been announced before it.
+    const announced = rec.of('updateNewChat').filter((u) => u.chat.id === client.id);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.chat.positions).toEqual([]); // an empty private chat is in no list yet
+    expect(world.chats().filter((c) => c.kind === 'private')).toHaveLength(1);
+    // Asking again returns the same chat and announces nothing new.
+    expect((await t.invoke({ _: 'createPrivateChat', user_id: client.id, force: false })).id).toBe(client.id);
+    expect(rec.of('updateNewChat').filter((u) => u.chat.id === client.id)).toHaveLength(1);
+    expect(world.chats().filter((c) => c.kind === 'private')).toHaveLength(1);
+
+    // A user the account never met, and one that does not exist: TDLib has no info on them.
+    expect(await rejection(t.invoke({ _: 'createPrivateChat', user_id: stranger.id, force: false }))).toMatchObject({ code: 400, message: 'Chat info not found' });
+    expect(await rejection(t.invoke({ _: 'createPrivateChat', user_id: 777, force: false }))).toMatchObject({ code: 400, message: 'Chat info not found' });
+    expect(world.chats().filter((c) => c.kind === 'private')).toHaveLength(1);
+
+    // The first message puts the chat in the list and reaches the user.
+    await t.invoke({ _: 'sendMessage', chat_id: client.id, input_message_content: { _: 'inputMessageText', text: { _: 'formattedText', text: 'Hello from support' } } });
+    await rec.waitFor('updateMessageSendSucceeded');
+    await rec.waitFor('updateChatLastMessage', (u) => u.chat_id === client.id && u.positions.length > 0 && u.last_message?.sending_state === undefined);
+    expect(world.allMessages().filter((m) => m.chatKind === 'private').map((m) => m.text)).toEqual(['Hello from support']);
+    await t.close();
+  });
+
+  it('refuses a first message to a user who lets only contacts start a chat, until they wrote or are a contact', async () => {
+    const { world, ivan, olga, client } = smallWorld();
+    world.failures.restrictNewChats(client.id);
+    world.failures.restrictNewChats(olga.id);
+    world.addContact(ivan.id, olga.id);
+    const { t, rec } = await connected(world, ivan.id);
+    await loadAllChats(t);
+    const send = (chatId: number, text: string) =>
+      t.invoke({ _: 'sendMessage', chat_id: chatId, input_message_content: { _: 'inputMessageText', text: { _: 'formattedText', text } } });
+
+    await t.invoke({ _: 'createPrivateChat', user_id: client.id, force: false });
+    const pending = await send(client.id, 'Your invite link');
+    expect(pending.sending_state?._).toBe('messageSendingStatePending');
+    const failed = await rec.waitFor('updateMessageSendFailed', (u) => u.old_message_id === pending.id);
+    expect(failed.error).toEqual({ _: 'error', code: 403, message: 'PRIVACY_PREMIUM_REQUIRED' });
+    expect(failed.message.sending_state?._).toBe('messageSendingStateFailed');
+    expect(world.allMessages().filter((m) => m.chatKind === 'private')).toEqual([]);
+    expect((await t.invoke({ _: 'getUser', user_id: client.id })).restricts_new_chats).toBe(true);
+
+    // A contact may write; so may anyone once the user wrote in the chat.
+    await t.invoke({ _: 'createPrivateChat', user_id: olga.id, force: false });
+    const toOlga = await send(olga.id, 'Hi Olga');
+    await rec.waitFor('updateMessageSendSucceeded', (u) => u.old_message_id === toOlga.id);
+    world.sendMessage({ chat: world.ensurePrivateChat(client.id, ivan.id), senderId: client.id, text: 'Hi, it is me' });
+    const again = await send(client.id, 'Your invite link');
+    await rec.waitFor('updateMessageSendSucceeded', (u) => u.old_message_id === again.id);
+    expect(world.allMessages().filter((m) => m.chatKind === 'private').map((m) => m.text).sort()).toEqual(['Hi Olga', 'Hi, it is me', 'Your invite link']);
+    await t.close();
+  });
+});
+
 describe('call log', () => {
   it('records every call with account, method, time and request, so tests can assert what sync never does', async () => {
     const { world, clock, ivan, client, sg } = smallWorld();

@@ -175,6 +175,19 @@ describe('reads', () => {
     await expect(account.loadAllChats()).rejects.toMatchObject({ code: 'AUTH_LOST' });
   });
 
+  it('opens a private chat with a user by asking the server (force: false), and maps an unreachable user to NOT_FOUND', async () => {
+    const { transport, account } = setup();
+    const pm = chat({ id: 5011, type: { _: 'chatTypePrivate', user_id: 5011 }, title: 'Olga', positions: [] });
+    transport.answers.createPrivateChat = (r) => {
+      if (r.user_id === 5011) return pm;
+      throw tdError(400, r.user_id === 7 ? "Can't access the chat" : 'Chat info not found');
+    };
+    expect(await account.createPrivateChat(5011)).toEqual(translateChat(pm));
+    expect(transport.requests).toEqual([{ _: 'createPrivateChat', user_id: 5011, force: false }]);
+    await expect(account.createPrivateChat(42)).rejects.toMatchObject({ code: 'NOT_FOUND', method: 'createPrivateChat', details: { userId: 42 } });
+    await expect(account.createPrivateChat(7)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('returns history newest first and skips nulls', async () => {
     const { transport, account } = setup();
     transport.answers.getChatHistory = () =>

@@ -1,10 +1,12 @@
 /**
  * Alerts against the simulated company: one alert per situation however often the daemon looks,
  * reminders after the set time, a new alert for a new wait, Telegram messages from the alert
- * account to the team chat or by direct message as each member chose, rate-limited.
+ * account to the team chat or by direct message as each member chose, rate-limited, stored while
+ * they wait and sent once each across a restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../src/domain/events.ts';
+import { STORE_KINDS } from './helpers/stores.ts';
 import { startTeamOpsSim, type TeamOpsSim } from './helpers/team-ops-sim.ts';
 
 let t = Date.parse('2025-06-02T10:00:00Z');
@@ -145,5 +147,93 @@ describe('alerts', () => {
     expect(sim.daemon.teamOps.alerts.channelsOf(other)).toEqual(['teamChat']);
     await advance(sim, 1000);
     expect(alertsIn(sim).filter((a) => alerted.has(a.alert.id))).toEqual([]);
+  });
+
+  it.each(STORE_KINDS)('keeps alert messages that wait for the rate limit across a restart: each sent once, in order; one under way is checked in the chat first (%s)', async (kind) => {
+    t = Date.parse('2025-06-02T10:00:00Z');
+    const probe = await startTeamOpsSim({ clock });
+    const fromAccountId = probe.demo.accounts[3]!.accountId;
+    await probe.dispose();
+    // No reminders and no mention alerts here: the queue is what the test watches.
+    sim = await startTeamOpsSim({ clock, kind, teamOps: { alerts: { fromAccountId, perMinute: 1, burst: 1, rules: { mentionAfterMs: 86_400_000, reminderAfterMs: 0, maxReminders: 0 } } } });
+    const { company, world } = sim.demo;
+    const from = company.accounts[3]!.userId;
+    // Alert messages are dated from now on; the company's history is older.
+    const history = new Set(world.allMessages().filter((m) => m.date * 1000 < Date.parse('2025-06-02T10:00:00Z')).map((m) => m.key));
+    const teamChatTexts = () => world.allMessages().filter((m) => !history.has(m.key) && m.chatKey === company.teamChat.key && m.senderId === from).map((m) => m.text);
+    // A member without a private chat with the alert account chooses direct messages: it is opened for them.
+    const admins = [...sim.daemon.model.roster.byId.values()].filter((m) => m.role === 'admin').map((m) => m.userId);
+    const dmMember = admins.find((id) => id !== from && !world.chats().some((c) => c.key === `pm:${Math.min(id, from)}:${Math.max(id, from)}`))!;
+    expect(dmMember).toBeDefined();
+    await sim.daemon.teamOps.alerts.setChannels({ label: 'test', memberUserId: dmMember }, dmMember, ['dm']);
+    const quiet = company.clientChats.find((c) => c.scenario === 'quiet')!;
+    await sim.daemon.actions.raiseAlarm({ label: 'test', memberUserId: null }, String(quiet.chatId), 'disk full on db-1');
+
+    await advance(sim, 0);
+    const alerted = alertsIn(sim).map((a) => a.alert.id);
+    expect(alerted.length).toBeGreaterThan(3);
+    const db = sim.store.db;
+    const outbox = () => db.selectFrom('alert_outbox').selectAll().orderBy('id').execute();
+    const stored = await outbox();
+    // One message per alert and destination, stored with it; one of each destination went out (the burst).
+    expect(stored.filter((r) => r.destination === 'teamChat')).toHaveLength(alerted.length);
+    expect(stored.filter((r) => r.destination === `dm:${dmMember}`).map((r) => r.alert_id)).toEqual([alertsIn(sim).find((a) => a.alert.kind === 'alarm')!.alert.id]);
+    expect(stored.filter((r) => r.state === 'sent').map((r) => r.destination).sort()).toEqual([`dm:${dmMember}`, 'teamChat']);
+    expect(teamChatTexts()).toHaveLength(1);
+    expect(world.callLog({ method: 'createPrivateChat', accountUserId: from }).map((c) => (c.request as { user_id: number }).user_id)).toEqual([dmMember]);
+    expect(world.allMessages().filter((m) => !history.has(m.key) && m.chatKind === 'private' && m.senderId === from)).toHaveLength(1);
+
+    // The daemon stops in the middle of two sends: the first had gone out, the second had not.
+    await sim.stop();
+    const pending = stored.filter((r) => r.state === 'pending' && r.destination === 'teamChat');
+    const [wentOut, lost] = pending;
+    await db.updateTable('alert_outbox').set({ state: 'sending', attempted_at: t }).where('id', 'in', [wentOut!.id, lost!.id]).execute();
+    world.sendMessage({ chat: company.teamChat, senderId: from, text: wentOut!.text });
+
+    sim = await sim.restart();
+    await advance(sim, 1000);
+    // Nothing alerted again; the one found in the chat is recorded as sent, not sent again; the
+    // limits still count what went out, so nothing more goes to the team chat in that minute.
+    expect(alertsIn(sim).filter((a) => alerted.includes(a.alert.id))).toEqual([]);
+    expect(teamChatTexts()).toEqual([stored.find((r) => r.state === 'sent' && r.destination === 'teamChat')!.text, wentOut!.text]);
+    expect((await outbox()).find((r) => r.id === wentOut!.id)).toMatchObject({ state: 'sent' });
+
+    // Then one a minute, oldest first, until every stored message went out exactly once.
+    for (let i = 0; i < 40 && (await outbox()).some((r) => r.state !== 'sent'); i++) await advance(sim, 60_000);
+    const finalRows = await outbox();
+    const teamRows = finalRows.filter((r) => r.destination === 'teamChat');
+    expect(teamRows.every((r) => r.state === 'sent')).toBe(true);
+    expect(teamChatTexts().sort()).toEqual(teamRows.map((r) => r.text).sort());
+    expect(new Set(teamChatTexts()).size).toBe(teamChatTexts().length);
+    const sentOrder = teamChatTexts().slice(2);
+    expect(sentOrder).toEqual(teamRows.filter((r) => r.id !== wentOut!.id).slice(1).map((r) => r.text));
+    const dms = world.allMessages().filter((m) => !history.has(m.key) && m.chatKind === 'private' && m.senderId === from).map((m) => m.text);
+    expect(dms.sort()).toEqual(finalRows.filter((r) => r.destination === `dm:${dmMember}`).map((r) => r.text).sort());
+    // Chats that turned overdue meanwhile alerted once each; still nothing repeated.
+    const ids = alertsIn(sim).map((a) => a.alert.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('holds an alert message Telegram refused with a long FLOOD_WAIT, stored, and sends it once after the wait', async () => {
+    t = Date.parse('2025-06-02T10:00:00Z');
+    const probe = await startTeamOpsSim({ clock });
+    const fromAccountId = probe.demo.accounts[3]!.accountId;
+    await probe.dispose();
+    sim = await startTeamOpsSim({
+      clock,
+      teamOps: { alerts: { fromAccountId, perMinute: 60, burst: 1, rules: { mentionAfterMs: 86_400_000, reminderAfterMs: 0, maxReminders: 0 } } },
+      setup: (demo) => demo.world.failures.tooManyRequests({ method: 'sendMessage', retryAfter: 120, times: 1 }),
+    });
+    const db = sim.store.db;
+    const first = await db.selectFrom('alert_outbox').selectAll().orderBy('id').executeTakeFirstOrThrow();
+    expect(first).toMatchObject({ state: 'pending', error: expect.stringContaining('retry after 120') });
+    // The daemon's clock never repeats a millisecond, so "now" is the attempt's own instant.
+    expect(Number(first.not_before)).toBe(Number(first.attempted_at) + 121_000);
+    const sendsOf = (text: string) => sim!.demo.world.callLog({ method: 'sendMessage' }).filter((c) => (c.request as { input_message_content: { text: { text: string } } }).input_message_content.text.text === text);
+    await advance(sim, 60_000);
+    expect(sendsOf(first.text)).toHaveLength(1); // only the refused call
+    await advance(sim, 62_000);
+    expect(sendsOf(first.text)).toHaveLength(2);
+    expect(await db.selectFrom('alert_outbox').select('state').where('id', '=', first.id).executeTakeFirstOrThrow()).toEqual({ state: 'sent' });
   });
 });

@@ -64,6 +64,21 @@ describe('team operations over GraphQL', () => {
     expect(codes((await h.gql(`mutation { addMemberToChats(memberId: "${x}", allSupport: true, chatIds: ["${chat.chatId}"]) { job { id } } }`)).body)).toEqual(['BAD_USER_INPUT']);
     expect(codes((await h.gql('{ membershipJob(id: "999") { job { id } } }')).body)).toEqual(['NOT_FOUND']);
     expect(codes((await h.gql(`mutation { setDutySchedule(memberId: "${h.members.admin}", timeZone: "Mars/Base", shifts: []) { memberId } }`)).body)).toEqual(['BAD_USER_INPUT']);
+    // Offboarding, duty, overrides, alert channels and cancelling: an unknown member, chat or job is NOT_FOUND; a malformed request BAD_USER_INPUT.
+    const cases: [string, string][] = [
+      ['mutation { removeMemberFromChats(memberId: "4242", all: true) { job { id } } }', 'NOT_FOUND'],
+      [`mutation { removeMemberFromChats(memberId: "${x}", chatIds: ["-100123"]) { job { id } } }`, 'NOT_FOUND'],
+      [`mutation { removeMemberFromChats(memberId: "${x}", all: true, chatIds: ["${chat.chatId}"]) { job { id } } }`, 'BAD_USER_INPUT'],
+      [`mutation { removeMemberFromChats(memberId: "${x}") { job { id } } }`, 'BAD_USER_INPUT'],
+      [`mutation { addMembersToChat(chatId: "${chat.chatId}", memberIds: ["not-a-user"]) { job { id } } }`, 'BAD_USER_INPUT'],
+      ['mutation { setDutySchedule(memberId: "4242", timeZone: "Europe/Berlin", shifts: []) { memberId } }', 'NOT_FOUND'],
+      [`mutation { setDutySchedule(memberId: "${h.members.admin}", timeZone: "Europe/Berlin", shifts: [{ day: 8, from: "09:00", to: "18:00" }]) { memberId } }`, 'BAD_USER_INPUT'],
+      ['mutation { addDutyOverride(memberId: "4242", from: "2030-01-01T00:00:00Z", to: "2030-01-02T00:00:00Z", onDuty: false) { id } }', 'NOT_FOUND'],
+      [`mutation { addDutyOverride(memberId: "${h.members.admin}", from: "2030-01-02T00:00:00Z", to: "2030-01-01T00:00:00Z", onDuty: false) { id } }`, 'BAD_USER_INPUT'],
+      ['mutation { setAlertChannels(memberId: "4242", channels: [DM]) }', 'NOT_FOUND'],
+      ['mutation { cancelJob(jobId: "999") { id } }', 'NOT_FOUND'],
+    ];
+    for (const [query, code] of cases) expect([query, codes((await h.gql(query)).body)]).toEqual([query, [code]]);
   });
 
   it('plans a dry run without touching Telegram, runs a job, and streams its progress to the end', async () => {

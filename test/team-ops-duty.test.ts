@@ -2,7 +2,8 @@
  * Duty switching against the simulated Telegram, across the spring daylight-saving change in
  * Europe/Berlin: support chats muted at off-duty time on the member's own account, restored to
  * exactly their previous settings at on-duty time; personal chats and the team chat untouched;
- * a switch missed while the daemon was down caught up at start.
+ * a switch missed while the daemon was down caught up at start. And the admin activity built on
+ * the same shifts (replies and response times per on-duty period).
  */
 import type * as Td from 'tdlib-types';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -171,4 +172,52 @@ describe('duty', () => {
     expect(sim.daemon.queries.teamSummary(t).mentionedOnDuty).toBeGreaterThan(0);
     expect(sim.daemon.teamOps.duty.view().onDuty.map((e) => e.memberUserId)).toEqual([one.userId]);
   });
+
+  it('reports each member’s activity per on-duty shift: replies, chats, answered waits with response times, overdue ones, the newest message', async () => {
+    t = utc('2025-06-02T10:00:00Z'); // Monday 12:00 in Berlin
+    sim = await startTeamOpsSim({ clock });
+    const { company, world } = sim.demo;
+    const model = sim.daemon.model;
+    const notWaiting = (c: (typeof company.clientChats)[number]) => model.waitingView(String(c.chatId), t).waitingSince === null;
+    const x = company.team.find((m) => m.role === 'admin' && !m.isAccount && company.clientChats.filter((c) => c.teamIds.includes(m.userId) && notWaiting(c)).length >= 2)!;
+    const [quick, slow] = company.clientChats.filter((c) => c.teamIds.includes(x.userId) && notWaiting(c));
+    await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: x.userId, timeZone: 'Europe/Berlin', shifts: [{ day: 1, from: '09:00', to: '18:00' }], muteOffDuty: false });
+    const start = t;
+    // Two client questions at once; x answers one after 5 minutes, the other after 16 (overdue at 15).
+    world.sendMessage({ chat: quick!.chat, senderId: quick!.clients[0]!.userId, text: 'The backup job failed tonight' });
+    world.sendMessage({ chat: slow!.chat, senderId: slow!.clients[0]!.userId, text: 'Disk almost full on db-2' });
+    await sim.settle();
+    t += 5 * 60_000;
+    world.sendMessage({ chat: quick!.chat, senderId: x.userId, text: 'Restarted it, looking at the logs' });
+    await sim.settle();
+    t += 11 * 60_000;
+    sim.daemon.clock.rearm();
+    await sim.settle();
+    expect(model.waitingView(String(slow!.chatId), t).isOverdue).toBe(true);
+    world.sendMessage({ chat: slow!.chat, senderId: x.userId, text: 'Cleaned up old WAL files' });
+    await sim.settle();
+    const answeredAt = t;
+
+    const rows = await sim.daemon.teamOps.activity.report({ from: start - 1000, to: start + 30 * 60_000 });
+    const row = rows.find((r) => r.memberUserId === x.userId)!;
+    expect(row).toMatchObject({
+      onDuty: true,
+      onDutyUntil: utc('2025-06-02T16:00:00Z'),
+      lastActivityAt: answeredAt,
+      lastActivityChatKey: String(slow!.chatId),
+    });
+    expect(row.shifts).toEqual([
+      { from: start - 1000, to: start + 30 * 60_000, replies: 2, chats: 2, answered: 2, avgResponseMs: (5 * 60_000 + 16 * 60_000) / 2, maxResponseMs: 16 * 60_000, answeredOverdue: 1 },
+    ]);
+    // Members without a schedule are off duty once schedules are in use: no shifts in the window.
+    const other = rows.find((r) => r.memberUserId !== x.userId && r.role === 'admin')!;
+    expect(other).toMatchObject({ onDuty: false, shifts: [] });
+    // Off duty (after 18:00 Berlin) nothing of the evening counts in a shift; the next shift is named.
+    t = utc('2025-06-02T17:00:00Z');
+    const evening = (await sim.daemon.teamOps.activity.report({ from: utc('2025-06-02T16:00:00Z'), to: t })).find((r) => r.memberUserId === x.userId)!;
+    expect(evening).toMatchObject({ onDuty: false, nextOnDutyAt: utc('2025-06-09T07:00:00Z'), shifts: [] });
+    await expect(sim.daemon.teamOps.activity.report({ from: t, to: t - 1 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(sim.daemon.teamOps.activity.report({ from: t - 32 * 86_400_000, to: t })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
 });
+

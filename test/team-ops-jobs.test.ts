@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../src/app/actions.ts';
 import type { JobRequest } from '../src/app/membership-jobs.ts';
+import type { DemoWorld } from '../src/cli/demo.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import type { SimCall } from '../src/tdlib/simulator/world.ts';
 import { startTeamOpsSim, type TeamOpsSim } from './helpers/team-ops-sim.ts';
@@ -42,6 +43,15 @@ function nonAccountAdmins(s: TeamOpsSim) {
 
 function accountIdOf(s: TeamOpsSim, userId: number): string {
   return s.demo.accounts[s.demo.company.accounts.findIndex((a) => a.userId === userId)]!.accountId;
+}
+
+/** A supergroup with exactly one of the daemon's accounts in it, and `count` admins outside it whose privacy refuses adds. */
+function privacyCase(demo: DemoWorld, count: number): { chatId: number; actor: number; members: number[] } {
+  const isAccount = (id: number) => demo.company.accounts.some((a) => a.userId === id);
+  const chat = demo.company.clientChats.find((c) => c.kind === 'supergroup' && c.teamIds.filter(isAccount).length === 1)!;
+  const members = demo.company.team.filter((m) => m.role === 'admin' && !m.isAccount && !chat.teamIds.includes(m.userId)).slice(0, count).map((m) => m.userId);
+  for (const id of members) demo.world.failures.restrictInvites(id);
+  return { chatId: chat.chatId, actor: chat.teamIds.find(isAccount)!, members };
 }
 
 async function run(s: TeamOpsSim, req: JobRequest) {
@@ -155,41 +165,95 @@ describe('membership jobs', () => {
     expect(sim.demo.world.isMember(chat.chat, x)).toBe(true);
   });
 
-  it('sends a privacy-restricted member a one-use invite link by direct message, or reports it when the message fails', async () => {
-    let viaDm!: number;
-    let reported!: number;
+  it('sends a privacy-restricted member a one-use invite link by direct message, opening the private chat first, or reports it when no message can reach them', async () => {
+    let known!: number; // already has a private chat with the acting account
+    let fresh!: number; // has none: the job opens it
+    let shy!: number; // lets only contacts start a chat: the message is refused
+    let chatId!: number;
+    let actor!: number;
+    sim = await startTeamOpsSim({
+      clock,
+      teamOps: FAST,
+      setup: (demo) => {
+        const c = privacyCase(demo, 3);
+        ({ chatId, actor } = c);
+        expect(c.members).toHaveLength(3);
+        [known, fresh, shy] = c.members as [number, number, number];
+        demo.world.failures.restrictNewChats(shy);
+        demo.world.ensurePrivateChat(actor, known);
+      },
+    });
+    const world = sim.demo.world;
+    const privateChats = () => world.chats().filter((c) => c.kind === 'private').length;
+    const before = privateChats();
+    const { report } = await run(sim, { kind: 'addMembersToChat', chatKey: String(chatId), memberUserIds: [known, fresh, shy] });
+    const byMember = new Map(report.items.map((i) => [i.memberUserId, i]));
+    expect(byMember.get(known)).toMatchObject({ state: 'invited', inviteDelivery: 'dm', accountId: expect.any(String) });
+    expect(byMember.get(fresh)).toMatchObject({ state: 'invited', inviteDelivery: 'dm' });
+    // The refused message: the link is in the report, with the reason, never lost.
+    const refused = byMember.get(shy)!;
+    expect(refused).toMatchObject({ state: 'invited', inviteDelivery: 'report', inviteLink: expect.stringMatching(/^https:\/\/t\.me\/\+/) });
+    expect(refused.reason).toContain('the direct message with the link failed');
+    expect(refused.reason).toContain('PRIVACY_PREMIUM_REQUIRED');
+
+    // The acting account opened a private chat with each member it wrote to: one new chat (the
+    // fresh member's; the shy member's chat exists but stays empty), asked of the server.
+    const opened = world.callLog({ method: 'createPrivateChat' });
+    expect(opened.map((c) => [c.accountUserId, c.request])).toEqual(
+      expect.arrayContaining([[actor, { _: 'createPrivateChat', user_id: known, force: false }], [actor, { _: 'createPrivateChat', user_id: fresh, force: false }], [actor, { _: 'createPrivateChat', user_id: shy, force: false }]]),
+    );
+    expect(opened).toHaveLength(3);
+    expect(privateChats()).toBe(before + 2);
+    // Each member that could be written to got their own link in a private chat, and it works exactly once.
+    for (const id of [known, fresh]) {
+      const link = byMember.get(id)!.inviteLink!;
+      expect(link).toMatch(/^https:\/\/t\.me\/\+/);
+      const dm = world.allMessages().filter((m) => m.chatKind === 'private' && m.text.includes(link));
+      expect(dm).toHaveLength(1);
+      expect(dm[0]!.senderId).toBe(actor);
+      expect(world.isMember(chatId, id)).toBe(false);
+      world.joinByLink(id, link);
+      expect(world.isMember(chatId, id)).toBe(true);
+      expect(() => world.joinByLink(shy, link)).toThrow();
+    }
+    expect(world.allMessages().filter((m) => m.chatKind === 'private' && m.text.includes(refused.inviteLink!))).toEqual([]);
+    world.joinByLink(shy, refused.inviteLink!);
+    expect(world.isMember(chatId, shy)).toBe(true);
+    expect(world.callLog({ method: 'createChatInviteLink' }).map((c) => (c.request as { member_limit: number }).member_limit)).toEqual([1, 1, 1]);
+  });
+
+  it('reports the link when the private chat cannot be opened, and opens none when configured to report only', async () => {
+    let members!: number[];
     let chatId!: number;
     sim = await startTeamOpsSim({
       clock,
       teamOps: FAST,
       setup: (demo) => {
-        const chat = demo.company.clientChats.find((c) => c.kind === 'supergroup' && c.teamIds.filter((id) => demo.company.accounts.some((a) => a.userId === id)).length === 1)!;
-        chatId = chat.chatId;
-        const [a, b] = demo.company.team.filter((m) => m.role === 'admin' && !m.isAccount && !chat.teamIds.includes(m.userId));
-        viaDm = a!.userId;
-        reported = b!.userId;
-        demo.world.failures.restrictInvites(viaDm);
-        demo.world.failures.restrictInvites(reported);
-        const actor = chat.teamIds.find((id) => demo.company.accounts.some((acc) => acc.userId === id))!;
-        demo.world.ensurePrivateChat(actor, viaDm);
+        ({ chatId, members } = privacyCase(demo, 2));
       },
     });
-    const { report } = await run(sim, { kind: 'addMembersToChat', chatKey: String(chatId), memberUserIds: [viaDm, reported] });
-    const byMember = new Map(report.items.map((i) => [i.memberUserId, i]));
-    expect(byMember.get(viaDm)).toMatchObject({ state: 'invited', inviteDelivery: 'dm' });
-    expect(byMember.get(reported)).toMatchObject({ state: 'invited', inviteDelivery: 'report' });
-    expect(byMember.get(reported)!.reason).toContain('direct message');
-    const link = byMember.get(viaDm)!.inviteLink!;
-    expect(link).toMatch(/^https:\/\/t\.me\/\+/);
-    // The member got the link in a private chat, and it works exactly once.
-    const dm = sim.demo.world.allMessages().filter((m) => m.chatKind === 'private' && m.text.includes(link));
-    expect(dm).toHaveLength(1);
     const world = sim.demo.world;
-    expect(world.isMember(chatId, viaDm)).toBe(false);
-    world.joinByLink(viaDm, link);
-    expect(world.isMember(chatId, viaDm)).toBe(true);
-    expect(() => world.joinByLink(reported, link)).toThrow();
-    expect(world.callLog({ method: 'createChatInviteLink' }).map((c) => (c.request as { member_limit: number }).member_limit)).toEqual([1, 1]);
+    world.failures.error({ method: 'createPrivateChat', code: 400, message: "Can't access the chat", times: 1 });
+    const first = await run(sim, { kind: 'addMembersToChat', chatKey: String(chatId), memberUserIds: [members[0]!] });
+    expect(first.report.items[0]).toMatchObject({ state: 'invited', inviteDelivery: 'report', inviteLink: expect.stringMatching(/^https:\/\/t\.me\/\+/) });
+    expect(first.report.items[0]!.reason).toContain("no private chat with them could be opened (Can't access the chat)");
+    expect(world.callLog({ method: 'sendMessage' })).toEqual([]);
+    await sim.dispose();
+
+    // privacyFallback: report: the job never writes to anyone, nor opens a chat to do so.
+    sim = await startTeamOpsSim({
+      clock,
+      teamOps: { jobs: { ...FAST.jobs, privacyFallback: 'report' } },
+      // The same seed builds the same company: the same chat and members.
+      setup: (demo) => expect(privacyCase(demo, 2)).toEqual({ chatId, actor: expect.any(Number), members }),
+    });
+    const second = await run(sim, { kind: 'addMembersToChat', chatKey: String(chatId), memberUserIds: members });
+    expect(second.report.items.map((i) => [i.state, i.inviteDelivery])).toEqual([
+      ['invited', 'report'],
+      ['invited', 'report'],
+    ]);
+    expect(sim.demo.world.callLog({ method: 'createPrivateChat' })).toEqual([]);
+    expect(sim.demo.world.callLog({ method: 'sendMessage' })).toEqual([]);
   });
 
   it('resumes after a restart without repeating a done item, and verifies the one that was under way', async () => {

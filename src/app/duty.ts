@@ -57,6 +57,7 @@ import type { TelegramAccount } from '../tdlib/port.ts';
 import type { Actor } from './actions.ts';
 import type { AccountChatRecord } from '../store/chats.repository.ts';
 import type { TeamModel } from './team-model.ts';
+import { SerialRunner } from './serial-runner.ts';
 import type { Writer } from './writer.ts';
 
 /** Mute "forever" as Telegram understands it: more than 366 days. */
@@ -98,10 +99,8 @@ export class DutyService {
   private lastOnDuty = new Map<number, boolean>();
   /** What was last applied to each opted-in member's chats. */
   private applied = new Map<number, 'muted' | 'unmuted'>();
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-  private ticking: Promise<void> | null = null;
-  private again = false;
+  /** One look at a time; after each, a timer for the next change of anyone's duty. */
+  private readonly looks = new SerialRunner(() => this.tick(), { onError: (error) => this.d.logger.error('duty tick failed', { error }), onIdle: () => this.arm() });
   /** Switches done since start, newest last (for tests, the benchmark and the API). */
   readonly switches: DutySwitchReport[] = [];
 
@@ -125,20 +124,17 @@ export class DutyService {
 
   /** Catches up (applies the desired mute state of every opted-in member) and starts the timer. */
   start(): void {
-    this.stopped = false;
-    this.kick();
+    this.looks.resume();
+    this.looks.kick();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.ticking;
+    await this.looks.stop();
   }
 
   /** Resolves when no switch is under way. */
   async whenIdle(): Promise<void> {
-    while (this.ticking) await this.ticking;
+    await this.looks.whenIdle();
   }
 
   // ---- reading --------------------------------------------------------------------------
@@ -285,41 +281,18 @@ export class DutyService {
 
   /** Looks again soon (one look at a time; a request during a look runs another after it). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.ticking = this.tick()
-      .catch((error) => this.d.logger.error('duty tick failed', { error }))
-      .finally(() => {
-        this.ticking = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        } else this.arm();
-      });
+    this.looks.kick();
   }
 
   /** Runs a look now and waits for it (after a schedule change, and in tests after moving the clock). */
   async tickNow(): Promise<void> {
-    await this.whenIdle();
-    this.kick();
-    await this.whenIdle();
+    await this.looks.runNow();
   }
 
   private arm(): void {
-    if (this.stopped) return;
     const now = this.d.now();
     const next = nextTeamDutyChange(this.roster(), this.memberIds(), now);
-    const delay = Math.max(0, Math.min(MAX_TIMER_MS, (next ?? now + MAX_TIMER_MS) - now));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.kick();
-    }, delay);
-    this.timer.unref?.();
+    this.looks.schedule(Math.min(MAX_TIMER_MS, (next ?? now + MAX_TIMER_MS) - now));
   }
 
   /** Emits duty changes, then brings every opted-in member's chats to the state their duty asks for. */

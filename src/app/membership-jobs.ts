@@ -9,7 +9,8 @@
  *   `maxPerDay` users a day), and the state of those limits is stored, so a restart does not
  *   reset them. Supergroups take up to 20 users per `addChatMembers` call; basic groups one.
  * - Users whose privacy settings refuse the add get a one-use invite link, sent to them by a
- *   direct message from the acting account or only reported, per configuration.
+ *   direct message from the acting account (opening its private chat with them if there is
+ *   none) or only reported, per configuration; a link that cannot be sent is reported.
  * - FLOOD_WAIT waits as Telegram says (src/tdlib/errors.ts `floodWaitPolicy`). PEER_FLOOD stops
  *   that account's adds for 24 hours; its items move to another account with the rights, or the
  *   job pauses and says why.
@@ -75,6 +76,7 @@ import { appendAudit } from '../store/team.repository.ts';
 import { floodWaitPolicy } from '../tdlib/errors.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import type { Actor } from './actions.ts';
+import { SerialRunner } from './serial-runner.ts';
 import type { TeamModel } from './team-model.ts';
 import type { Emit, Trx, Writer } from './writer.ts';
 
@@ -147,9 +149,8 @@ export class MembershipJobs {
   private readonly solo = new Set<number>();
   /** Why each account that gave up on an item could not act, for the final reason. */
   private readonly refusals = new Map<number, string[]>();
-  private loop: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
+  /** One runner pass at a time; a pass that must wait schedules the next. */
+  private readonly runner = new SerialRunner(() => this.run(), { onError: (error) => this.d.logger.error('membership job runner failed', { error }) });
   private started = false;
 
   constructor(private readonly d: MembershipJobsDeps) {
@@ -170,15 +171,12 @@ export class MembershipJobs {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.loop;
+    await this.runner.stop();
   }
 
   /** Resolves when no work is runnable right now (tests and the CLI's "wait"). */
   async whenIdle(): Promise<void> {
-    while (this.loop) await this.loop;
+    await this.runner.whenIdle();
   }
 
   // ---- planning ---------------------------------------------------------------------------
@@ -447,44 +445,19 @@ export class MembershipJobs {
 
   /** Makes the runner look for work now. */
   kick(): void {
-    if (this.stopped || !this.started) return;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.loop) {
-      this.rekick = true;
-      return;
-    }
-    this.loop = this.run()
-      .catch((error) => this.d.logger.error('membership job runner failed', { error }))
-      .finally(() => {
-        this.loop = null;
-        if (this.rekick && !this.stopped) {
-          this.rekick = false;
-          this.kick();
-        }
-      });
+    if (this.started) this.runner.kick();
   }
-
-  private rekick = false;
 
   private async run(): Promise<void> {
     for (;;) {
-      if (this.stopped) return;
-      this.rekick = false;
+      if (this.runner.isStopped) return;
       const { pick, fail, pause } = this.pickNext(this.d.now());
       for (const f of fail) await this.finishItems([f.item], { state: 'failed', reason: f.reason });
       for (const [jobId, reason] of pause) await this.setJobPause(jobId, reason);
       if (fail.length > 0) continue;
       if (pick.kind === 'idle') return;
       if (pick.kind === 'wait') {
-        const delay = Math.max(0, Math.min(MAX_SLEEP_MS, pick.at - this.d.now()));
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.kick();
-        }, delay);
-        this.timer.unref?.();
+        this.runner.schedule(Math.min(MAX_SLEEP_MS, pick.at - this.d.now()));
         return;
       }
       await this.execute(pick.accountId, pick.items);
@@ -681,18 +654,26 @@ export class MembershipJobs {
       await this.finishItems([item], { state: 'invited', reason: 'their privacy settings refuse being added: pass them the one-use invite link', inviteLink: link, inviteDelivery: 'report' });
       return;
     }
+    // The direct message goes to the account's private chat with the member, opened first when
+    // there is none yet (Telegram needs the chat before a message; opening it sends nothing).
+    // Whatever fails here, the link is kept in the item's report.
+    const account = this.d.accounts.get(via)!;
+    let step = 'no private chat with them could be opened';
     try {
+      const chat = await account.createPrivateChat(item.memberUserId);
+      step = 'the direct message with the link failed';
       const text = `You are invited to «${item.title}». This link works once: ${link}`;
-      await this.d.accounts.get(via)!.sendMessage(item.memberUserId, text, { disableLinkPreview: true });
-      await this.finishItems([item], { state: 'invited', reason: `their privacy settings refuse being added: ${via} sent them a one-use invite link`, inviteLink: link, inviteDelivery: 'dm' });
+      await account.sendMessage(chat.tdChatId, text, { disableLinkPreview: true });
     } catch (error) {
       await this.finishItems([item], {
         state: 'invited',
-        reason: `their privacy settings refuse being added, and the direct message with the link failed (${messageOf(error)}): pass them the one-use invite link`,
+        reason: `their privacy settings refuse being added, and ${step} (${messageOf(error)}): pass them the one-use invite link`,
         inviteLink: link,
         inviteDelivery: 'report',
       });
+      return;
     }
+    await this.finishItems([item], { state: 'invited', reason: `their privacy settings refuse being added: ${via} sent them a one-use invite link`, inviteLink: link, inviteDelivery: 'dm' });
   }
 
   /** What a refused call means for its items: wait, try another account, or give up with the reason. */

@@ -4,6 +4,7 @@
  * at the message, the webhook bodies the portal receives, the commands it may send back, and
  * the retry schedule of deliveries. No I/O and no clock: times come in as unix ms.
  */
+import { mediaLabelOf } from './dialogs.ts';
 import { badInput, DomainError } from './errors.ts';
 import { SERVER_MESSAGE_ID_SHIFT } from './ids.ts';
 import type { ChatKey } from './ids.ts';
@@ -158,20 +159,6 @@ export function checkSnapshotSize(messages: readonly Pick<TaskMessage, 'text'>[]
 
 // ---- titles ----------------------------------------------------------------------------------
 
-const KIND_WORDS: Partial<Record<ContentKind, string>> = {
-  photo: 'Photo',
-  video: 'Video',
-  document: 'File',
-  audio: 'Audio',
-  voice: 'Voice message',
-  videoNote: 'Video message',
-  sticker: 'Sticker',
-  animation: 'GIF',
-  location: 'Location',
-  contact: 'Contact',
-  poll: 'Poll',
-};
-
 /**
  * A title from the first message: its first non-empty line, cut at a word near the limit.
  * A message without text is named by its content ("Photo from Ivan: invoice.pdf").
@@ -181,7 +168,7 @@ export function deriveTitle(first: Pick<TaskMessage, 'text' | 'contentKind' | 'm
     .split('\n')
     .map((l) => normalizeTitle(l))
     .find((l) => l.length > 0);
-  const base = line ?? `${KIND_WORDS[first.contentKind] ?? 'Message'} from ${normalizeTitle(first.senderName) || 'someone'}${first.mediaSummary ? `: ${normalizeTitle(first.mediaSummary)}` : ''}`;
+  const base = line ?? `${mediaLabelOf(first.contentKind)} from ${normalizeTitle(first.senderName) || 'someone'}${first.mediaSummary ? `: ${normalizeTitle(first.mediaSummary)}` : ''}`;
   return shorten(base, TASK_LIMITS.derivedTitleMax);
 }
 

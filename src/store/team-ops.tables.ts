@@ -1,7 +1,8 @@
 /**
  * Tables of the team-operations feature: membership jobs and their items, per-account add
  * limits, duty schedules and overrides, the notification settings saved while a member's support
- * chats are muted off duty, and the state of alerts. Created by migration 0005.
+ * chats are muted off duty, and the state of alerts. Created by migration 0005; the alert
+ * outbox by 0006.
  */
 import type { Generated } from 'kysely';
 
@@ -99,6 +100,30 @@ export interface AlertStateTable {
   reminders: number;
 }
 
+/**
+ * One Telegram message of an alert (migration 0006), stored in the transaction that records the
+ * alert, so neither a message waiting for the rate limit nor one being sent is lost by a restart.
+ */
+export interface AlertOutboxTable {
+  id: Generated<number>;
+  /** The alert firing it belongs to (`AlertView.id`: condition key # reminder). */
+  alert_id: string;
+  /** `teamChat` or `dm:<member user id>`: the rate limit's bucket. */
+  destination: string;
+  td_chat_id: number;
+  /** For a direct message: the member it goes to. */
+  member_user_id: number | null;
+  text: string;
+  /** pending | sending (a call was under way) | sent | failed */
+  state: string;
+  created_at: number;
+  /** Not to be sent before this instant (a flood wait). */
+  not_before: number | null;
+  attempted_at: number | null;
+  sent_at: number | null;
+  error: string | null;
+}
+
 export interface TeamOpsTables {
   membership_jobs: MembershipJobsTable;
   membership_job_items: MembershipJobItemsTable;
@@ -107,4 +132,5 @@ export interface TeamOpsTables {
   duty_overrides: DutyOverridesTable;
   duty_mutes: DutyMutesTable;
   alert_state: AlertStateTable;
+  alert_outbox: AlertOutboxTable;
 }

@@ -456,6 +456,11 @@ export function createTelegramAccount(options: TelegramAccountOptions): Telegram
       return link.invite_link;
     },
 
+    async createPrivateChat(userId) {
+      // force: false asks the server, so a user TDLib knows only vaguely is checked, not guessed.
+      return translateChat(await call({ _: 'createPrivateChat', user_id: userId, force: false }, { userId }));
+    },
+
     async getMessageLink(tdChatId, tdMessageId) {
       try {
         const link = await call({

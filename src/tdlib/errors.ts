@@ -108,20 +108,21 @@ const RULES: readonly Rule[] = [
   },
   { code: 'PEER_FLOOD', match: onMessage(/^PEER_FLOOD$/) },
   // USER_NOT_MUTUAL_CONTACT is the same user choice seen from another path: they only
-  // allow contacts to add them.
-  { code: 'PRIVACY_RESTRICTED', match: onMessage(/^(USER_PRIVACY_RESTRICTED|USER_NOT_MUTUAL_CONTACT)$/) },
+  // allow contacts to add them. PRIVACY_PREMIUM_REQUIRED: they let only contacts (and Premium
+  // users) start a private chat with them, so a first direct message is refused.
+  { code: 'PRIVACY_RESTRICTED', match: onMessage(/^(USER_PRIVACY_RESTRICTED|USER_NOT_MUTUAL_CONTACT|PRIVACY_PREMIUM_REQUIRED)$/) },
   {
     code: 'AUTH_LOST',
     match: either(onCode(401), onMessage(/^(Unauthorized|AUTH_KEY_UNREGISTERED|SESSION_REVOKED|AUTH_KEY_DUPLICATED|USER_DEACTIVATED(_BAN)?)$/)),
   },
   { code: 'PIN_LIMIT', match: onMessage(/^The maximum number of pinned chats exceeded$/) },
   {
-    // "Have no access to the user": the user is not known to this account (no access hash),
-    // which for the caller is the same as an unknown user.
+    // "Have no access to the user", "Can't access the chat" (createPrivateChat): the user is
+    // not known to this account (no access hash), which for the caller is an unknown user.
     code: 'NOT_FOUND',
     match: either(
       onCode(404),
-      onMessage(/^(Chat|Message|User|Supergroup|Basic group|Chat info|Chat list) not found$|^Have no access to the user$|^(PEER_ID_INVALID|MSG_ID_INVALID|USER_ID_INVALID|CHANNEL_INVALID)$/),
+      onMessage(/^(Chat|Message|User|Supergroup|Basic group|Chat info|Chat list) not found$|^Have no access to the user$|^Can't access the chat$|^(PEER_ID_INVALID|MSG_ID_INVALID|USER_ID_INVALID|CHANNEL_INVALID)$/),
     ),
   },
   {
@@ -199,6 +200,8 @@ const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
   'setChatMemberStatus',
   'addMessageReaction',
   'removeMessageReaction',
+  // Returns the existing private chat when there is one: asking twice creates nothing twice.
+  'createPrivateChat',
 ]);
 
 export interface FloodWaitPolicyOptions {

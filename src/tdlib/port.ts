@@ -73,6 +73,14 @@ export interface TelegramAccount {
   addChatMembers(tdChatId: number, userIds: readonly number[]): Promise<readonly FailedToAdd[]>;
   removeChatMember(tdChatId: number, userId: number): Promise<void>;
   createInviteLink(tdChatId: number, memberLimit: number): Promise<string>;
+  /**
+   * The account's private chat with a user (TDLib `createPrivateChat`, `force: false`): the
+   * existing one, or a new, empty one that TDLib then announces with `updateNewChat`. Nothing
+   * is sent and the user sees nothing until a message is. Fails NOT_FOUND for a user the
+   * account has never met or cannot reach. Only for actions that were asked to write to the
+   * user (an invite link by direct message).
+   */
+  createPrivateChat(userId: number): Promise<TgChat>;
   getMessageLink(tdChatId: number, tdMessageId: number): Promise<string | null>;
   setReaction(tdChatId: number, tdMessageId: number, emoji: string | null): Promise<void>;
 }

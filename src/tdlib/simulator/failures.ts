@@ -11,6 +11,7 @@ export interface FailureHost {
   startChannelGap(accountUserId: number, chat: SimChatRef, messages: number | null): void;
   endChannelGap(accountUserId: number, chat: SimChatRef): void;
   setRestrictsInvites(userId: number, restricted: boolean): void;
+  setRestrictsNewChats(userId: number, restricted: boolean): void;
   setPinnedChatLimit(userId: number, limit: number): void;
 }
 
@@ -87,6 +88,15 @@ export class SimFailures {
   /** The user's privacy settings forbid adding them: they come back in failedToAddMembers. */
   restrictInvites(userId: number, restricted = true): void {
     this.host.setRestrictsInvites(userId, restricted);
+  }
+
+  /**
+   * The user lets only contacts start a private conversation with them (Telegram's "new chats
+   * from non-contacts" setting): anyone else's first message to them fails with 403
+   * PRIVACY_PREMIUM_REQUIRED (updateMessageSendFailed). A chat in which they wrote is not new.
+   */
+  restrictNewChats(userId: number, restricted = true): void {
+    this.host.setRestrictsNewChats(userId, restricted);
   }
 
   /** Lowers (or raises) how many chats the account may pin in its main list. */

@@ -172,6 +172,52 @@ function banUser(ctx: RequestContext, chat: SimChat, userId: number, bannedUntil
   ctx.state.removeMember(chat.key, userId, { byUserId: me(ctx), ban: chat.kind === 'supergroup', bannedUntil });
 }
 
+// ── private chats ────────────────────────────────────────────────────────────────────────────
+
+/**
+ * createPrivateChat: the account's chat with a user, created on first use and announced with
+ * updateNewChat before the response (TDLib's `create_dialog`). TDLib needs to have met the user
+ * (a shared chat, a contact) to reach them; otherwise 400 "Chat info not found". An empty
+ * private chat has no place in the chat list until its first message.
+ */
+function privateChatWith(ctx: RequestContext, userId: number): Td.chat {
+  if (userId === me(ctx)) throw tdError(400, 'The simulator has no Saved Messages chat');
+  if (!ctx.state.user(userId) || !ctx.state.knowsUser(me(ctx), userId)) throw tdError(400, 'Chat info not found');
+  const chat = ctx.state.resolveChat(ctx.state.ensurePrivateChat(me(ctx), userId).key);
+  ctx.session.ensure([chat], [userId]);
+  return buildChat(ctx.state, chat, me(ctx), false);
+}
+
+/** Why the server refuses a message in this chat, if it does: a new chat with a user who lets only contacts start one. */
+function sendRefusal(ctx: RequestContext, chat: SimChat): Td.error | null {
+  if (chat.kind !== 'private' || !chat.pair) return null;
+  const otherId = chat.pair[0] === me(ctx) ? chat.pair[1] : chat.pair[0];
+  const other = ctx.state.requireUser(otherId);
+  if (!other.restrictsNewChats || other.contacts.has(me(ctx))) return null;
+  if (chat.messages.some((m) => m.senderId === otherId)) return null;
+  return { _: 'error', code: 403, message: 'PRIVACY_PREMIUM_REQUIRED' };
+}
+
+/** The server refused a sent message: TDLib replaces the pending message by a failed one (updateMessageSendFailed). */
+function failSend(ctx: RequestContext, pending: Td.message, position: Td.chatPosition, error: Td.error): void {
+  const failed: Td.message = {
+    ...pending,
+    id: pending.id + 1,
+    sending_state: {
+      _: 'messageSendingStateFailed',
+      error,
+      can_retry: false,
+      need_another_sender: false,
+      need_another_reply_quote: false,
+      need_drop_reply: false,
+      required_paid_message_star_count: 0,
+      retry_after: 0,
+    },
+  };
+  ctx.session.push({ _: 'updateMessageSendFailed', message: failed, old_message_id: pending.id, error });
+  ctx.session.push({ _: 'updateChatLastMessage', chat_id: pending.chat_id, last_message: failed, positions: [position] });
+}
+
 // ── history ──────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -431,6 +477,7 @@ const methods: MethodTable = {
     return { _: 'chats', total_count: list.length, chat_ids: page.map((c) => chatIdFor(c, me(ctx))) };
   },
   getChat: (ctx, req) => buildChat(ctx.state, requireChat(ctx, req.chat_id), me(ctx), false),
+  createPrivateChat: (ctx, req) => privateChatWith(ctx, req.user_id ?? 0),
   openChat: (ctx, req) => {
     ctx.session.local.openedChats.add(requireChat(ctx, req.chat_id).key);
     return OK;
@@ -531,6 +578,7 @@ const methods: MethodTable = {
     // A reply to a message TDLib cannot find is sent as a plain message.
     const replyTo = replyInput ? (ctx.state.messageForViewer(me(ctx), chat, replyInput) ?? null) : null;
 
+    const refusal = sendRefusal(ctx, chat);
     const last = lastVisibleMessage(chat, me(ctx));
     const pendingId = yetUnsentMessageId(last ? serverIdOf(messageIdFor(last, me(ctx)) as number) : 0, ++ctx.session.local.localMessageSeq);
     const content = textContent(text, entities, linkPreviewDisabled);
@@ -543,6 +591,10 @@ const methods: MethodTable = {
     // The server accepts it after the pending message was returned: then updateMessageSendSucceeded.
     ctx.session.afterResponse(() => {
       if (!chat.members.has(me(ctx))) return;
+      if (refusal) {
+        failSend(ctx, pending, pendingPosition, refusal);
+        return;
+      }
       ctx.state.postMessage(
         chat,
         me(ctx),

@@ -30,6 +30,11 @@ export interface SimUser {
   password: string | null;
   /** Privacy settings forbid others to add this user to groups. */
   restrictsInvites: boolean;
+  /**
+   * Privacy settings let only contacts (and Premium users) start a private conversation with
+   * this user: a first message from anyone else fails with PRIVACY_PREMIUM_REQUIRED.
+   */
+  restrictsNewChats: boolean;
   languageCode: string;
   /**
    * The user's own message id counter for private chats and basic groups: Telegram numbers

@@ -107,6 +107,8 @@ export interface AddUserInput {
   readonly password?: string | null;
   /** Privacy settings forbid adding this user to groups (they come back in failedToAddMembers). */
   readonly restrictsInvites?: boolean;
+  /** Only contacts may start a private conversation with this user. */
+  readonly restrictsNewChats?: boolean;
   readonly languageCode?: string;
 }
 
@@ -276,6 +278,7 @@ export class SimState implements ViewSource {
       loggedIn: input.loggedIn ?? isAccount,
       password: input.password ?? null,
       restrictsInvites: input.restrictsInvites ?? false,
+      restrictsNewChats: input.restrictsNewChats ?? false,
       languageCode: input.languageCode ?? 'en',
       nextBoxServerId: 1 + this.rng.int(100, 90_000),
       pinSeq: 0,

@@ -139,7 +139,7 @@ export function buildUser(user: SimUser, viewerId: number, now: number): Td.user
     is_close_friend: false,
     is_premium: false,
     is_support: false,
-    restricts_new_chats: false,
+    restricts_new_chats: user.restrictsNewChats,
     paid_message_star_count: 0,
     have_access: true,
     type: { _: 'userTypeRegular' },

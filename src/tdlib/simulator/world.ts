@@ -98,6 +98,9 @@ export class SimWorld extends SimState {
       setRestrictsInvites: (userId, restricted) => {
         this.requireUser(userId).restrictsInvites = restricted;
       },
+      setRestrictsNewChats: (userId, restricted) => {
+        this.requireUser(userId).restrictsNewChats = restricted;
+      },
       setPinnedChatLimit: (userId, limit) => this.setPinnedChatLimit(userId, limit),
     };
     this.failures = new SimFailures(host);
