@@ -7,6 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund --ignore-scripts
 COPY bin/build-noc.mjs bin/build-console.mjs ./bin/
+COPY bin/lib/build-web-app.mjs ./bin/lib/
 COPY src/noc/web ./src/noc/web
 COPY src/console/web ./src/console/web
 RUN node bin/build-noc.mjs && node bin/build-console.mjs
@@ -23,6 +24,7 @@ COPY package.json package-lock.json ./
 # npm's prepare step (bin/build-noc.mjs, bin/build-console.mjs) steps aside without Vite; the wall
 # and the console come from their stage.
 COPY bin/build-noc.mjs bin/build-console.mjs ./bin/
+COPY bin/lib/build-web-app.mjs ./bin/lib/
 # The same install step as the README (the locked versions, without dev tools).
 RUN npm install --omit=dev --no-audit --no-fund
 

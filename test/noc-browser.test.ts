@@ -2,20 +2,16 @@
  * The NOC wall in a real headless Chromium (Debian's, never a downloaded one) against a daemon
  * on the simulated support company with its API, as a wall screen would run it: signed in by
  * `/#token=…` with a viewer token, live over graphql-ws. Each test leaves a screenshot in
- * artifacts/.
+ * artifacts/, a failing one too (noc-failed-….png). test/noc-many.test.ts has the wall with 500+
+ * waiting clients and the language switch.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../src/graphql/server.ts';
 import { createMemoryLogger } from '../src/shared/log.ts';
+import { buildWebApp, launchChromium, saveScreenshot, screenshotOnFailure } from './helpers/browser-apps.ts';
 import { startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(process.cwd(), 'artifacts');
 
 let sim: SimDaemon;
 let api: ApiServer;
@@ -43,8 +39,7 @@ async function gql<T>(query: string, variables: Record<string, unknown>, token: 
 }
 
 async function shot(name: string, p: Page = page): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await p.screenshot({ path: join(ARTIFACTS, `noc-${name}.png`) });
+  await saveScreenshot(p, `noc-${name}`);
 }
 
 const row = (chatId: string | number) => `#list .row[data-chat-id="${chatId}"]`;
@@ -106,18 +101,19 @@ async function flakyProxy(target: () => number): Promise<{ port: number; down():
 
 beforeAll(async () => {
   // The wall under test is the source in this checkout, not whatever `npm ci` built earlier.
-  execFileSync(process.execPath, ['bin/build-noc.mjs'], { stdio: 'pipe' });
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  buildWebApp('noc');
   sim = await startSimDaemon();
   await startApi();
   viewer = (await sim.daemon.tokens.create({ name: 'wall', role: 'viewer' })).token;
   managerId = sim.demo.company.team.find((m) => m.role === 'manager')!.userId;
   manager = (await sim.daemon.tokens.create({ name: 'manager', role: 'manager', memberUserId: managerId })).token;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
   await page.goto(`${api.url}/#token=${viewer}`);
   await page.waitForSelector('#app:not(.stale)', { timeout: 15_000 });
 }, 90_000);
+
+screenshotOnFailure('noc', () => page);
 
 afterAll(async () => {
   await browser?.close();

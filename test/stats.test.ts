@@ -205,6 +205,28 @@ describe('statistics by hand', () => {
     expect(new Date(hourWindows(Date.parse('2025-06-01T00:00:00Z'), Date.parse('2025-06-01T03:00:00Z'), 'Asia/Kolkata')[1]!.start).toISOString()).toBe('2025-06-01T00:30:00.000Z');
   });
 
+  it('the fast paths agree with sorting and with a plain search: quantiles by selection, episodes into uneven windows', () => {
+    // Selection against a sort, on small and large samples (past 600 values it samples its pivot), with and without ties.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (const [n, distinct] of [[1, 10], [2, 1], [9, 3], [37, 1e9], [601, 5], [5_000, 1e9], [20_000, 40]] as const) {
+      const xs = Array.from({ length: n }, () => Math.floor(rand() * distinct) * 1000);
+      const sorted = [...xs].sort((a, b) => a - b);
+      const d = distributionOf(xs);
+      expect(d.medianMs, `median of ${n}`).toBeCloseTo(quantileSorted(sorted, 0.5)!, 6);
+      expect(d.p90Ms, `p90 of ${n}`).toBeCloseTo(quantileSorted(sorted, 0.9)!, 6);
+      expect(d.maxMs).toBe(sorted[n - 1]);
+    }
+    // Windows of uneven length with gaps (a duty roster), in shuffled episode order: each episode lands where a plain search puts it.
+    const windows = [0, 1, 2, 5, 5.5, 9, 20, 21, 22, 30].map((h, i, all) => ({ key: String(i), start: FROM + h * HOUR, end: FROM + (i + 1 < all.length ? Math.min(all[i + 1]!, h + 4) : h + 1) * HOUR }));
+    const episodes = Array.from({ length: 500 }, (_, i) => ep(i % 2 ? A : B, 'next', '08:00', '08:01', ANNA)).map((e) => {
+      const startedAt = FROM + Math.floor(rand() * 32 * HOUR);
+      return { ...e, startedAt, endedAt: startedAt + MINUTE, deadline: startedAt + 15 * MINUTE };
+    });
+    const r = computeStats(episodes, { from: FROM, to: FROM + 40 * HOUR, now: FROM + 40 * HOUR, groupBy: 'shift', windows });
+    expect(r.groups.map((g) => g.figures.waits)).toEqual(windows.map((w) => episodes.filter((e) => e.startedAt >= w.start && e.startedAt < w.end).length));
+  });
+
   it('refuses nonsense ranges', () => {
     expect(() => computeStats([], { from: TO, to: FROM, now: NOW })).toThrow(/later/);
     expect(() => computeStats([], { from: FROM, to: TO, now: NOW, groupBy: 'hour' })).toThrow(/windows/);

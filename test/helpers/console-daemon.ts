@@ -4,20 +4,15 @@
  * admin and a manager who have accounts, the console built from this checkout, and Debian's
  * Chromium (never a downloaded one).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Daemon, type DaemonOptions } from '../../src/app/daemon.ts';
 import { createDemoWorld, type DemoWorld } from '../../src/cli/demo.ts';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.ts';
 import { createMemoryLogger } from '../../src/shared/log.ts';
+import { buildWebApp, saveScreenshot } from './browser-apps.ts';
 import { createTestStore, type TestStore } from './stores.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
-export const ARTIFACTS = join(process.cwd(), 'artifacts');
+export { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, launchChromium } from './browser-apps.ts';
 
 export interface ConsoleDaemon {
   readonly daemon: Daemon;
@@ -71,53 +66,7 @@ export async function startConsoleDaemon(options: ConsoleDaemonOptions = {}): Pr
   };
 }
 
-const CONSOLE_WEB = join(process.cwd(), 'src', 'console', 'web');
+/** Builds the console from this checkout's sources unless its build is fresh (test/helpers/browser-apps.ts). */
+export const buildConsole = (): void => buildWebApp('console');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    if (name === 'dist' || name === 'node_modules') continue;
-    const path = join(dir, name);
-    const st = statSync(path);
-    newest = Math.max(newest, st.isDirectory() ? newestSource(path) : st.mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * Builds the console from this checkout's sources (what is under test) unless the build is
- * newer than every source. Test files run in parallel: a lock keeps two builds from emptying
- * the output under each other, and the second finds the first's build fresh.
- */
-export function buildConsole(): void {
-  const lock = join(tmpdir(), `tgdesk-console-build-${Buffer.from(CONSOLE_WEB).toString('base64url').slice(-40)}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`another console build holds ${lock}`);
-      execFileSync(process.execPath, ['-e', 'setTimeout(() => {}, 200)']);
-    }
-  }
-  try {
-    const index = join(CONSOLE_WEB, 'dist', 'index.html');
-    if (existsSync(index) && statSync(index).mtimeMs > newestSource(CONSOLE_WEB)) return;
-    execFileSync(process.execPath, ['bin/build-console.mjs'], { stdio: 'pipe' });
-  } finally {
-    rmdirSync(lock);
-  }
-}
-
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
-}
-
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, `console-${name}.png`);
-  await page.screenshot({ path });
-  return path;
-}
+export const screenshot = (page: Page, name: string): Promise<string> => saveScreenshot(page, `console-${name}`);

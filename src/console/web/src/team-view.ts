@@ -29,7 +29,7 @@ import {
   type Plan,
 } from './gql.ts';
 import { memberOptions } from './tasks-view.ts';
-import { confirmDialog, showModal, toast } from './ui.ts';
+import { confirmDialog, showModal, toast, type Modal } from './ui.ts';
 
 const PLAN_ROWS_SHOWN = 300;
 
@@ -337,51 +337,32 @@ export class TeamView {
       d.duty.next.length ? h('ul', null, d.duty.next.slice(0, 8).map((s) => stretch(s, false))) : h('p', { text: t.noneNext }),
     );
     const dayName = (n: number) => t.weekdays[n - 1] ?? String(n);
-    const schedules = h(
-      'div',
-      null,
-      h('h3', { text: t.schedules }),
-      d.dutySchedules.length
-        ? h(
-            'table',
-            null,
-            h('tbody', null, d.dutySchedules.map((s) =>
-              h(
-                'tr',
-                null,
-                h('td', { text: this.ctx.memberName(s.memberId) }),
-                h('td', { text: s.timeZone }),
-                h('td', { text: s.shifts.map((x) => `${dayName(x.day)} ${x.from}–${x.to}`).join(', ') }),
-                h('td', { text: s.muteOffDuty ? t.mutesOffDuty : '' }),
-                manager ? h('td', null, h('button', { type: 'button', text: t.edit, onclick: () => this.editSchedule(s) }), h('button', { type: 'button', text: t.remove, onclick: () => void this.removeSchedule(s.memberId) })) : null,
-              ),
-            )),
-          )
-        : h('p', { text: t.noSchedulesYet }),
-      manager ? h('button', { type: 'button', text: t.addSchedule, onclick: () => this.editSchedule(null) }) : null,
+    /** A list of the duty page: its heading, a row of cells per item (or a note when there is none), and a manager's add button. */
+    const section = <T,>(title: string, items: readonly T[], cells: (x: T) => string[], actions: (x: T) => HTMLElement[], empty: string, add: { text: string; onclick: () => void }) =>
+      h(
+        'div',
+        null,
+        h('h3', { text: title }),
+        items.length
+          ? h('table', null, h('tbody', null, items.map((x) => h('tr', null, cells(x).map((text) => h('td', { text })), manager ? h('td', null, actions(x)) : null))))
+          : h('p', { text: empty }),
+        manager ? h('button', { type: 'button', ...add }) : null,
+      );
+    const schedules = section(
+      t.schedules,
+      d.dutySchedules,
+      (s) => [this.ctx.memberName(s.memberId), s.timeZone, s.shifts.map((x) => `${dayName(x.day)} ${x.from}–${x.to}`).join(', '), s.muteOffDuty ? t.mutesOffDuty : ''],
+      (s) => [h('button', { type: 'button', text: t.edit, onclick: () => this.editSchedule(s) }), h('button', { type: 'button', text: t.remove, onclick: () => void this.removeSchedule(s.memberId) })],
+      t.noSchedulesYet,
+      { text: t.addSchedule, onclick: () => this.editSchedule(null) },
     );
-    const overrides = h(
-      'div',
-      null,
-      h('h3', { text: t.overrides }),
-      d.dutyOverrides.length
-        ? h(
-            'table',
-            null,
-            h('tbody', null, d.dutyOverrides.map((o) =>
-              h(
-                'tr',
-                null,
-                h('td', { text: this.ctx.memberName(o.memberId) }),
-                h('td', { text: `${shortTime(o.from)} – ${shortTime(o.to)}` }),
-                h('td', { text: o.onDuty ? t.onDutyWord : t.offDutyWord }),
-                h('td', { text: o.note ?? '' }),
-                manager ? h('td', null, h('button', { type: 'button', text: t.remove, onclick: () => void this.removeOverride(o.id) })) : null,
-              ),
-            )),
-          )
-        : h('p', { text: t.noOverrides }),
-      manager ? h('button', { type: 'button', text: t.addOverride, onclick: () => this.addOverride() }) : null,
+    const overrides = section(
+      t.overrides,
+      d.dutyOverrides,
+      (o) => [this.ctx.memberName(o.memberId), `${shortTime(o.from)} – ${shortTime(o.to)}`, o.onDuty ? t.onDutyWord : t.offDutyWord, o.note ?? ''],
+      (o) => [h('button', { type: 'button', text: t.remove, onclick: () => void this.removeOverride(o.id) })],
+      t.noOverrides,
+      { text: t.addOverride, onclick: () => this.addOverride() },
     );
     fill(this.body, h('div.duty', null, now, schedules, overrides));
   }
@@ -407,20 +388,28 @@ export class TeamView {
       h('div.form', null, h('label.field', null, h('span', { text: t.member }), member), h('label.field', null, h('span', { text: t.timeZone }), tz), h('div.field', null, h('span', { text: t.shifts }), rows, h('button', { type: 'button', text: t.addShift, onclick: () => addRow() })), h('label.check', null, mute, h('span', { text: t.muteOffDutyLabel }))),
       error,
     );
+    this.saveButtons(m, error, async () => {
+      const shifts = [...rows.querySelectorAll('.shift')].map((r) => {
+        const [day, from, to] = [...r.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input')];
+        return { day: Number(day!.value), from: from!.value, to: to!.value };
+      });
+      await this.ctx.api.request(SET_SCHEDULE, { m: s?.memberId ?? member.value, tz: tz.value.trim(), shifts, mute: mute.checked });
+      toast(t.saved);
+    });
+  }
+
+  /** The duty forms' buttons: Cancel, and Save, which runs `save`, closes the form and redraws the duty page, or shows why not in the form. */
+  private saveButtons(m: Modal, error: HTMLElement, save: () => Promise<void>): void {
+    const t = this.ctx.t;
     m.footer.append(
       h('button', { type: 'button', text: t.cancel, onclick: () => m.close() }),
       h('button.primary', {
         type: 'button',
         text: t.save,
         onclick: async () => {
-          const shifts = [...rows.querySelectorAll('.shift')].map((r) => {
-            const [day, from, to] = [...r.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input')];
-            return { day: Number(day!.value), from: from!.value, to: to!.value };
-          });
           try {
-            await this.ctx.api.request(SET_SCHEDULE, { m: s?.memberId ?? member.value, tz: tz.value.trim(), shifts, mute: mute.checked });
+            await save();
             m.close();
-            toast(t.saved);
             void this.renderDuty();
           } catch (e) {
             error.textContent = errorText(this.ctx, e);
@@ -457,22 +446,9 @@ export class TeamView {
       h('div.form', null, h('label.field', null, h('span', { text: t.member }), member), h('label.field', null, h('span', { text: t.from }), from), h('label.field', null, h('span', { text: t.to }), to), h('label.field', null, h('span', { text: t.state }), on), h('label.field', null, h('span', { text: t.note }), note)),
       error,
     );
-    m.footer.append(
-      h('button', { type: 'button', text: t.cancel, onclick: () => m.close() }),
-      h('button.primary', {
-        type: 'button',
-        text: t.save,
-        onclick: async () => {
-          try {
-            await this.ctx.api.request(ADD_OVERRIDE, { m: member.value, from: new Date(from.value).toISOString(), to: new Date(to.value).toISOString(), on: on.value === 'true', note: note.value.trim() || null });
-            m.close();
-            void this.renderDuty();
-          } catch (e) {
-            error.textContent = errorText(this.ctx, e);
-          }
-        },
-      }),
-    );
+    this.saveButtons(m, error, async () => {
+      await this.ctx.api.request(ADD_OVERRIDE, { m: member.value, from: new Date(from.value).toISOString(), to: new Date(to.value).toISOString(), on: on.value === 'true', note: note.value.trim() || null });
+    });
   }
 
   private async removeOverride(id: string): Promise<void> {
