@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
+import { eventually } from './helpers/sim-daemon.ts';
 import { supportChat } from './helpers/api-fixtures.ts';
 
 let h: ApiHarness;
@@ -223,6 +224,40 @@ describe('response cache', () => {
     expect((await h.gql<R>(q, v, { token })).status).toBe(200);
     await h.sim.daemon.tokens.revoke('cached-reader');
     expect((await h.gql<R>(q, v, { token })).status).toBe(401);
+  });
+});
+
+describe('response cache per account', () => {
+  it('keeps an account\'s dialogs while other accounts\' chats change, and drops them on a change of its own', async () => {
+    const { company, accounts, world } = h.sim.demo;
+    const [a, b] = [accounts[0]!, accounts[1]!];
+    const [aUser, bUser] = [company.accounts[0]!.userId, company.accounts[1]!.userId];
+    const onlyB = company.clientChats.find((c) => c.teamIds.includes(bUser) && !c.teamIds.includes(aUser))!;
+    const ofA = company.clientChats.find((c) => c.teamIds.includes(aUser))!;
+    expect(onlyB && ofA).toBeTruthy();
+    const q = 'query ($a: ID!) { dialogs(accountId: $a, first: 5) { totalCount unreadChatCount } }';
+    const hits = () => h.api.metrics.responseCache.value({ result: 'hit' });
+    await h.gql(q, { a: a.accountId });
+    const computedAt = Date.now();
+    const before = hits();
+    await h.gql(q, { a: a.accountId });
+    expect(hits()).toBe(before + 1);
+
+    // Traffic in a chat account A does not have: A's answer stays (within the cache's 1 s age).
+    const seq = h.sim.daemon.bus.lastSeq;
+    world.sendMessage({ chatId: onlyB.chatId, senderId: onlyB.clients[0]!.userId, text: `только у B ${Date.now()}` });
+    expect(await eventually(() => h.sim.events.some((e) => e.seq > seq && e.type === 'dialogChanged' && e.accountId === b.accountId), 5000)).toBe(true);
+    expect(h.sim.daemon.bus.lastSeq).toBeGreaterThan(seq);
+    await h.gql(q, { a: a.accountId });
+    if (Date.now() - computedAt < 900) expect(hits()).toBe(before + 2);
+    const hitsNow = hits();
+
+    // Traffic in one of A's chats: computed afresh.
+    const seq2 = h.sim.daemon.bus.lastSeq;
+    world.sendMessage({ chatId: ofA.chatId, senderId: ofA.clients[0]!.userId, text: `у A ${Date.now()}` });
+    expect(await eventually(() => h.sim.events.some((e) => e.seq > seq2 && e.type === 'dialogChanged' && e.accountId === a.accountId), 5000)).toBe(true);
+    await h.gql(q, { a: a.accountId });
+    expect(hits()).toBe(hitsNow);
   });
 });
 

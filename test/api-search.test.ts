@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
 import { supportChat, type SupportChatPick } from './helpers/api-fixtures.ts';
 import { eventually } from './helpers/sim-daemon.ts';
+import { sql } from 'kysely';
+import { createMemoryLogger } from '../src/shared/log.ts';
 
 let h: ApiHarness;
 let a: SupportChatPick;
@@ -116,5 +118,63 @@ describe('search', () => {
     expect(await search(`кубернетес ${M}`)).toEqual([]);
     expect(await search(`"502" OR ${M}`)).toEqual(expect.any(Array));
     expect(texts(await search(`ORA-00942: ${M}`))).toEqual([expect.stringContaining('ORA-00942')]);
+  });
+});
+
+describe('search follows edits and deletes', () => {
+  it('finds an edited message by its new words and not its old ones, and a deleted one not at all', async () => {
+    const world = h.sim.demo.world;
+    const mark = 'пр9042';
+    const seq = h.sim.daemon.bus.lastSeq;
+    const msg = world.sendMessage({ chatId: a.tdChatId, senderId: a.clientUserId, text: `Ошибка ORA-01555 на bill-db-7 ${mark}`, date: t0 + 60 });
+    const other = world.sendMessage({ chatId: a.tdChatId, senderId: a.clientUserId, text: `просто сообщение ${mark}`, date: t0 + 61 });
+    expect(await eventually(() => h.sim.events.filter((e) => e.seq > seq && e.type === 'messageAdded').length >= 2, 10_000)).toBe(true);
+    await h.sim.daemon.searchIndexer!.whenCaughtUp();
+    expect(texts(await search(`ORA-01555 ${mark}`))).toHaveLength(1);
+
+    // An edit of the same length dated two days back: the sweeps' window (edit dates near the
+    // newest edit) cannot see it, so only the edit event brings it to the index.
+    const seq2 = h.sim.daemon.bus.lastSeq;
+    world.editMessage(other, { text: `просто сообщение ${mark}`, date: Math.floor(Date.now() / 1000) });
+    world.editMessage(msg, { text: `Ошибка ORA-04031 на bill-db-7 ${mark}`, date: t0 - 2 * 86_400 });
+    expect(await eventually(() => h.sim.events.filter((e) => e.seq > seq2 && e.type === 'messageEdited').length >= 2, 10_000)).toBe(true);
+    await h.sim.daemon.searchIndexer!.whenCaughtUp();
+    expect(texts(await search(`ORA-04031 ${mark}`))).toEqual([expect.stringContaining('ORA-04031')]);
+    expect(await search(`ORA-01555 ${mark}`)).toEqual([]);
+
+    const seq3 = h.sim.daemon.bus.lastSeq;
+    world.deleteMessages([msg]);
+    expect(await eventually(() => h.sim.events.some((e) => e.seq > seq3 && e.type === 'messagesDeleted'), 10_000)).toBe(true);
+    await h.sim.daemon.searchIndexer!.whenCaughtUp();
+    expect(await search(`ORA-04031 ${mark}`)).toEqual([]);
+    // Dropped from the index, not only hidden by the query.
+    const docs = await h.sim.store.db.selectFrom('messages').select('id').where('text', 'like', `%ORA-04031%${mark}%`).execute();
+    expect(docs).toHaveLength(1);
+    const indexed = await sql<{ n: number }>`SELECT count(*) AS n FROM search_docs WHERE message_id = ${docs[0]!.id}`.execute(h.sim.store.db);
+    expect(Number(indexed.rows[0]!.n)).toBe(0);
+  });
+
+  it('keeps its place in the event log across a restart: an edit made while the indexer was stopped is indexed after it starts', async () => {
+    const world = h.sim.demo.world;
+    const mark = 'рс5518';
+    const seq = h.sim.daemon.bus.lastSeq;
+    const msg = world.sendMessage({ chatId: b.tdChatId, senderId: b.clientUserId, text: `nginx на lb-prod-3 отдаёт 503 ${mark}`, date: t0 + 70 });
+    expect(await eventually(() => h.sim.events.some((e) => e.seq > seq && e.type === 'messageAdded'), 10_000)).toBe(true);
+    await h.sim.daemon.searchIndexer!.whenCaughtUp();
+    await h.sim.daemon.searchIndexer!.stop();
+    const seq2 = h.sim.daemon.bus.lastSeq;
+    world.editMessage(msg, { text: `nginx на lb-prod-3 отдаёт 504 ${mark}`, date: t0 - 3 * 86_400 });
+    expect(await eventually(() => h.sim.events.some((e) => e.seq > seq2 && e.type === 'messageEdited'), 10_000)).toBe(true);
+    // A new indexer on the same store, as after a restart: the mark in the store says where to go on.
+    const { SearchIndexer } = await import('../src/app/search-indexer.ts');
+    const fresh = new SearchIndexer({ db: h.sim.store.db, dialect: h.sim.store.dialect, logger: createMemoryLogger('warn'), fullSweepIntervalMs: 3_600_000 });
+    await fresh.indexPending();
+    expect(texts(await search(`504 ${mark}`))).toEqual([expect.stringContaining('504')]);
+    // The mark moved past the edit in the store, so the next process does not read it again.
+    const edited = h.sim.events.find((e) => e.seq > seq2 && e.type === 'messageEdited')!;
+    const state = await sql<{ s: number }>`SELECT events_to_seq AS s FROM search_index_state WHERE id = 1`.execute(h.sim.store.db);
+    expect(Number(state.rows[0]!.s)).toBeGreaterThanOrEqual(edited.seq);
+    expect(await search(`503 ${mark}`)).toEqual([]);
+    h.sim.daemon.searchIndexer!.start();
   });
 });

@@ -116,6 +116,89 @@ describe('graphql-ws', () => {
   });
 });
 
+describe('graphql-ws fan-out', () => {
+  const groups = () => h.api.metrics.subscriptionGroups.value();
+  const subs = () => h.api.metrics.subscriptions.value({ transport: 'ws' });
+
+  it('runs one execution per operation, variables, role and member, and each subscriber gets every change', async () => {
+    const chat = supportChat(h, 8);
+    const viewers = [wsClient(h.wsUrl, h.tokens.viewer), wsClient(h.wsUrl, h.tokens.viewer), wsClient(h.wsUrl, h.tokens.viewer)];
+    const admin = wsClient(h.wsUrl, h.tokens.admin);
+    const filtered = wsClient(h.wsUrl, h.tokens.viewer);
+    const groups0 = groups();
+    const subs0 = subs();
+    try {
+      const same = viewers.map((c) => c.subscribe<DialogChangeResult['data']>(DIALOG_CHANGED, { a: chat.accountId }));
+      const asAdmin = admin.subscribe<DialogChangeResult['data']>(DIALOG_CHANGED, { a: chat.accountId });
+      const withFilter = filtered.subscribe<DialogChangeResult['data']>(DIALOG_CHANGED, { a: chat.accountId, f: { alarm: true } });
+      // Three viewers share a group; the admin (another role and member) and the filter have their own.
+      expect(await eventually(() => subs() === subs0 + 5 && groups() === groups0 + 3, 5000)).toBe(true);
+
+      await h.gql('mutation ($c: ID!) { raiseAlarm(chatId: $c, reason: "fan-out") { reason } }', { c: chat.chatId }, { token: h.tokens.admin });
+      const isRaised = (r: ExecutionResultLike<DialogChangeResult['data']>) => r.data?.dialogChanged.chatId === chat.chatId && r.data.dialogChanged.dialog?.alarm?.reason === 'fan-out';
+      const got = await Promise.all([...same, asAdmin, withFilter].map((s) => s.inbox.waitFor(isRaised)));
+      expect(new Set(got.map((r) => r.data!.dialogChanged.seq)).size).toBe(1);
+      expect(got[4]!.data!.dialogChanged).toMatchObject({ matchesFilter: true, totalCount: 1 });
+
+      // One member leaves: the others keep receiving; the group ends with its last member.
+      same[0]!.stop();
+      expect(await eventually(() => subs() === subs0 + 4, 3000)).toBe(true);
+      expect(groups()).toBe(groups0 + 3);
+      await h.gql('mutation ($c: ID!) { clearAlarm(chatId: $c) }', { c: chat.chatId }, { token: h.tokens.admin });
+      const isCleared = (r: ExecutionResultLike<DialogChangeResult['data']>) => r.data?.dialogChanged.chatId === chat.chatId && r.data.dialogChanged.dialog?.alarm === null;
+      await Promise.all([same[1]!, same[2]!, asAdmin].map((s) => s.inbox.waitFor(isCleared)));
+      expect(same[0]!.inbox.items.some(isCleared)).toBe(false);
+      same[1]!.stop();
+      await viewers[2]!.dispose(); // a connection that goes away takes its subscriptions with it
+      expect(await eventually(() => subs() === subs0 + 2 && groups() === groups0 + 2, 3000)).toBe(true);
+    } finally {
+      await h.gql('mutation ($c: ID!) { clearAlarm(chatId: $c) }', { c: chat.chatId }, { token: h.tokens.admin });
+      for (const c of [...viewers, admin, filtered]) await c.dispose();
+    }
+    expect(await eventually(() => subs() === subs0 && groups() === groups0, 3000)).toBe(true);
+  });
+
+  it('gives a subscriber that joins a running teamSummaryChanged the current summary first', async () => {
+    const chat = supportChat(h, 9);
+    const first = wsClient(h.wsUrl, h.tokens.viewer);
+    const late = wsClient(h.wsUrl, h.tokens.viewer);
+    const groups0 = groups();
+    const q = 'subscription { teamSummaryChanged { alarms overdueChats } }';
+    try {
+      const a = first.subscribe<{ teamSummaryChanged: { alarms: number } }>(q);
+      const initial = (await a.inbox.waitFor(() => true)).data!.teamSummaryChanged.alarms;
+      await h.gql('mutation ($c: ID!) { raiseAlarm(chatId: $c, reason: "late joiner") { reason } }', { c: chat.chatId }, { token: h.tokens.admin });
+      await a.inbox.waitFor((r) => r.data?.teamSummaryChanged.alarms === initial + 1);
+      const b = late.subscribe<{ teamSummaryChanged: { alarms: number } }>(q);
+      expect((await b.inbox.waitFor(() => true)).data!.teamSummaryChanged.alarms).toBe(initial + 1);
+      expect(groups()).toBe(groups0 + 1);
+      await h.gql('mutation ($c: ID!) { clearAlarm(chatId: $c) }', { c: chat.chatId }, { token: h.tokens.admin });
+      await Promise.all([a, b].map((s) => s.inbox.waitFor((r) => r.data?.teamSummaryChanged.alarms === initial)));
+    } finally {
+      await h.gql('mutation ($c: ID!) { clearAlarm(chatId: $c) }', { c: chat.chatId }, { token: h.tokens.admin });
+      await first.dispose();
+      await late.dispose();
+    }
+  });
+
+  it('sends a shared subscription\'s start-up error to every subscriber, then completes', async () => {
+    const c1 = wsClient(h.wsUrl, h.tokens.viewer);
+    const c2 = wsClient(h.wsUrl, h.tokens.viewer);
+    try {
+      const [x, y] = [c1, c2].map((c) => c.subscribe(DIALOG_CHANGED, { a: 'no-such-account' }));
+      for (const s of [x!, y!]) {
+        const r = await s.inbox.waitFor(() => true);
+        expect(r.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+        expect(await eventually(() => s.inbox.ended, 3000)).toBe(true);
+        expect(s.inbox.error).toBeNull();
+      }
+    } finally {
+      await c1.dispose();
+      await c2.dispose();
+    }
+  });
+});
+
 describe('SSE', () => {
   it('delivers a change caused by simulated traffic and one caused by a mutation', async () => {
     const chat = supportChat(h, 3);

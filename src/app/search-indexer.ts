@@ -18,6 +18,13 @@
  *    (an edit that a reconcile pass brings hours late). Deleted messages never show in results
  *    even before this runs: the query drops them.
  * 3. `search_reindex`: message ids a writer queued explicitly (queueSearchReindex), rebuilt first.
+ * 4. The event log: every edit and delete that ingest applies is published as a messageEdited or
+ *    messagesDeleted event, stored in the same transaction as the change. The indexer reads those
+ *    events after its own mark (`search_index_state.events_to_seq`) and rebuilds or drops their
+ *    messages, moving the mark in the same transaction, so a restart resumes where it stopped and
+ *    loses no reindex, whatever the edit's date or length (the sweeps of feed 2 cannot see an edit
+ *    that keeps the text's length and arrives with an old edit date). If the log no longer holds
+ *    the events after the mark (pruned while the daemon was down), one full sweep stands in.
  *
  * It never holds the event loop for long: one batch per transaction, then a turn for the event
  * loop. The background loop also rests after each batch so that it works at most `maxDutyCycle`
@@ -29,13 +36,16 @@ import { createTermCache, foldText, indexTermsOf, type TermFn } from '../domain/
 import type { Dialect } from '../store/migrations/types.ts';
 import type { Database } from '../store/schema.ts';
 import {
+  advanceEventsMark,
   advanceIndexedToId,
   deleteSearchDocs,
   dropReindexQueue,
   latestChangeMarks,
   loadMessagesToIndex,
   loadMessagesAfter,
+  messageChangesAfter,
   peekReindexQueue,
+  readEventsMark,
   readSearchIndexState,
   sweepDeleted,
   sweepEdited,
@@ -207,6 +217,7 @@ export class SearchIndexer {
     }
     const passStart = this.now();
     let touched = await this.drainQueue(throttled);
+    touched += await this.followEvents(throttled);
     touched += await this.sweepRecent(throttled);
     if (passStart >= this.nextFullSweepAt) {
       touched += await this.sweepAll(throttled);
@@ -235,6 +246,7 @@ export class SearchIndexer {
       // A long backlog must not hold back edits and deletes.
       if (this.now() - this.lastRecentSweepAt >= 200) {
         touched += await this.drainQueue(throttled);
+        touched += await this.followEvents(throttled);
         touched += await this.sweepRecent(throttled);
       }
     }
@@ -293,6 +305,28 @@ export class SearchIndexer {
       touched += await this.reindex(messageIds, (trx) => dropReindexQueue(trx, upToQueueId));
       await this.rest(throttled, performance.now() - t0);
     }
+  }
+
+  /** Rebuilds the messages that edit and delete events published after the mark (feed 4). */
+  private async followEvents(throttled: boolean): Promise<number> {
+    const { eventsToSeq, oldest, newest } = await readEventsMark(this.db);
+    if (newest <= eventsToSeq) return 0;
+    let touched = 0;
+    if (oldest !== null && oldest > eventsToSeq + 1) {
+      // Events after the mark were pruned before they were read: look at every edit and delete.
+      touched += await this.sweepAll(throttled);
+      this.nextFullSweepAt = this.now() + this.fullSweepIntervalMs;
+    }
+    for (let from = eventsToSeq; from < newest; ) {
+      const t0 = performance.now();
+      const page = await messageChangesAfter(this.db, from, newest, this.batchSize);
+      const mark = (trx: Kysely<Database>) => advanceEventsMark(trx, page.upToSeq, this.now());
+      if (page.messageIds.length > 0) touched += await this.reindex(page.messageIds, mark);
+      else await mark(this.db);
+      from = page.upToSeq;
+      if (page.messageIds.length > 0) await this.rest(throttled, performance.now() - t0);
+    }
+    return touched;
   }
 
   /** Re-checks recent edits and deletions against the index. */

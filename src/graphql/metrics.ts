@@ -136,6 +136,11 @@ export class ApiMetrics {
   readonly errors = new Counter('tgdesk_graphql_errors_total', 'GraphQL errors returned, by extensions.code.');
   readonly subscriptions = new Gauge('tgdesk_graphql_subscriptions_active', 'Subscriptions open now, by transport.');
   readonly wsConnections = new Gauge('tgdesk_websocket_connections', 'graphql-ws connections open now.');
+  readonly subscriptionGroups = new Gauge(
+    'tgdesk_graphql_subscription_groups',
+    'graphql-ws subscriptions executed once for several subscribers (same operation, variables, role and member) now.',
+  );
+  readonly responseCache = new Counter('tgdesk_http_response_cache_total', 'GraphQL reads over HTTP that could be cached, by result: hit (answered from memory) or miss (computed).');
   readonly authFailures = new Counter('tgdesk_auth_failures_total', 'Requests and connections refused for a missing or invalid token, by transport.');
   readonly eventsPublished = new Counter('tgdesk_events_published_total', 'Events published to subscribers after their commit, by event type.');
   private readonly loopDelay: IntervalHistogram;
@@ -146,6 +151,7 @@ export class ApiMetrics {
     this.subscriptions.set({ transport: 'ws' }, 0);
     this.subscriptions.set({ transport: 'sse' }, 0);
     this.wsConnections.set({}, 0);
+    this.subscriptionGroups.set({}, 0);
   }
 
   close(): void {
@@ -173,7 +179,7 @@ export class ApiMetrics {
     g('nodejs_eventloop_lag_p99_seconds', '99th percentile of the event loop delay since the last scrape, in seconds.', finite(this.loopDelay.percentile(99)) / 1e9);
     g('nodejs_eventloop_lag_max_seconds', 'Longest event loop delay since the last scrape, in seconds.', finite(this.loopDelay.max) / 1e9);
     this.loopDelay.reset();
-    for (const m of [this.httpRequests, this.httpDuration, this.operations, this.errors, this.subscriptions, this.wsConnections, this.authFailures, this.eventsPublished, ...extra]) {
+    for (const m of [this.httpRequests, this.httpDuration, this.operations, this.errors, this.subscriptions, this.wsConnections, this.subscriptionGroups, this.responseCache, this.authFailures, this.eventsPublished, ...extra]) {
       parts.push(m.render());
     }
     return parts.join('');

@@ -4,6 +4,7 @@
  * event always matches stored state; they are published only after that commit.
  */
 import type { Kysely } from 'kysely';
+import { bulkInsert, type BulkInsertSpec } from './bulk.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database>;
@@ -21,19 +22,16 @@ export interface StoredEvent extends EventToStore {
 }
 
 export async function appendEvents(db: Db, events: readonly EventToStore[]): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  for (let i = 0; i < events.length; i += 200) {
-    const part = events.slice(i, i + 200);
-    const rows = await db
-      .insertInto('events')
-      .values(part.map((e) => ({ type: e.type, account_id: e.accountId, chat_key: e.chatKey, payload: JSON.stringify(e.payload), at: e.at })))
-      .returning('seq')
-      .execute();
-    // RETURNING gives rows in insertion order on both SQLite and PostgreSQL for a single VALUES list.
-    rows.forEach((r, j) => out.push({ ...part[j]!, seq: r.seq }));
-  }
-  return out;
+  const rows = await bulkInsert<{ seq: number }>(
+    db as Kysely<unknown>,
+    EVENT_INSERT,
+    events.map((e) => [e.type, e.accountId, e.chatKey, JSON.stringify(e.payload), e.at]),
+  );
+  // RETURNING gives rows in insertion order on both SQLite and PostgreSQL for a single VALUES list.
+  return events.map((e, j) => ({ ...e, seq: Number(rows[j]!.seq) }));
 }
+
+const EVENT_INSERT: BulkInsertSpec = { table: 'events', columns: ['type', 'account_id', 'chat_key', 'payload', 'at'], returning: ['seq'] };
 
 export async function listEventsAfter(db: Db, afterSeq: number, limit: number): Promise<StoredEvent[]> {
   const rows = await db.selectFrom('events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();

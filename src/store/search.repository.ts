@@ -25,9 +25,9 @@ import type { Database } from './schema.ts';
 
 type Db = Kysely<Database>;
 
-// Tables of migration 0002 that Kysely builds queries for; the FTS5 tables are reached with raw SQL.
+// Tables of migrations 0002 and 0007 that Kysely builds queries for; the FTS5 tables are reached with raw SQL.
 type SearchTables = {
-  search_index_state: { id: number; indexed_to_id: number; updated_at: number };
+  search_index_state: { id: number; indexed_to_id: number; events_to_seq: number; updated_at: number };
   search_reindex: { id: Generated<number>; message_id: number; queued_at: number };
 };
 
@@ -411,6 +411,57 @@ const GRAM_OTHER = String.fromCodePoint(RUNIC + PUNCT.length);
 const NOT_WORD_OR_SPACE = /[^\p{L}\p{M}\p{N}\s]/gu;
 export const gramsOf = (folded: string): string => folded.replace(NOT_WORD_OR_SPACE, (ch) => GRAM_OF.get(ch) ?? GRAM_OTHER);
 
+/**
+ * The two rarest five-character pieces of a long substring token, for PostgreSQL (see
+ * rarestPieces for SQLite). A GIN scan of pg_trgm for `%db-prod-2.example%` intersects the
+ * posting lists of all 17 trigrams, and those of "exa", "amp", "pro"… hold a third of all
+ * messages: 1,400 index pages and about 40 ms on a million messages, for a token that matches
+ * 150. The pieces' six trigrams cost a fifth of that. How common a trigram is comes from the
+ * newest PG_SAMPLE_DOCS documents, read in one primary-key range and kept for DENSITY_TTL_MS.
+ */
+const PG_SAMPLE_DOCS = 2_000;
+const pgSamples = new WeakMap<Db, { grams: string[]; at: number; byTrigram: Map<string, number> }>();
+
+async function rarestPiecesPg(db: Db, token: string): Promise<string[]> {
+  const chars = [...token];
+  const count = chars.length - 2;
+  if (count <= PIECE_TRIGRAMS + 2) return [token];
+  const now = Date.now();
+  let sample = pgSamples.get(db);
+  if (!sample || now - sample.at > DENSITY_TTL_MS) {
+    const { rows } = await sql<{ grams: string }>`SELECT grams FROM search_docs ORDER BY message_id DESC LIMIT ${PG_SAMPLE_DOCS}`.execute(db);
+    pgSamples.set(db, (sample = { grams: rows.map((r) => r.grams.toLowerCase()), at: now, byTrigram: new Map() }));
+  }
+  if (sample.grams.length < PG_SAMPLE_DOCS / 4) return [token];
+  // A token in many messages is found fastest by reading the newest rows until the page is full,
+  // a plan PostgreSQL picks for one LIKE but not for three (their estimates multiply).
+  const lower = token.toLowerCase();
+  let whole = 0;
+  for (const g of sample.grams) if (g.includes(lower) && ++whole >= 3) return [token];
+  const logDensity: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const trigram = chars.slice(i, i + 3).join('').toLowerCase();
+    let n = sample.byTrigram.get(trigram);
+    if (n === undefined) {
+      n = 0;
+      for (const g of sample.grams) if (g.includes(trigram)) n++;
+      if (sample.byTrigram.size >= DENSITY_CACHE_MAX) sample.byTrigram.clear();
+      sample.byTrigram.set(trigram, n);
+    }
+    logDensity.push(Math.log((n + 0.5) / sample.grams.length));
+  }
+  const windows: { at: number; score: number }[] = [];
+  for (let i = 0; i + PIECE_TRIGRAMS <= count; i++) {
+    let score = 0;
+    for (let j = i; j < i + PIECE_TRIGRAMS; j++) score += logDensity[j]!;
+    windows.push({ at: i, score });
+  }
+  windows.sort((x, y) => x.score - y.score);
+  const first = windows[0]!;
+  const second = windows.find((w) => Math.abs(w.at - first.at) >= PIECE_TRIGRAMS);
+  return [first, ...(second ? [second] : [])].map((w) => chars.slice(w.at, w.at + PIECE_TRIGRAMS + 2).join(''));
+}
+
 /** Rounds of "fetch the next page" when verification drops candidates (stale or deleted rows). */
 const MAX_PG_ROUNDS = 4;
 
@@ -418,7 +469,18 @@ async function searchPostgres(db: Db, plan: Plan, budget: SearchBudget): Promise
   const started = performance.now();
   const base: RawBuilder<unknown>[] = [];
   if (plan.parsed.words.length > 0) base.push(sql`d.words @@ ${tsqueryOf(plan.parsed.words)}::tsquery`);
-  for (const s of plan.parsed.substrings) base.push(sql`d.grams LIKE ${`%${escapeLike(gramsOf(s))}%`}`);
+  for (const s of plan.parsed.substrings) {
+    const grams = gramsOf(s);
+    const pieces = await rarestPiecesPg(db, grams);
+    if (pieces.length === 1 && pieces[0] === grams) {
+      base.push(sql`d.grams LIKE ${`%${escapeLike(grams)}%`}`);
+      continue;
+    }
+    // The index is asked for the rare pieces only; the whole token is checked on the rows it
+    // returns (an expression the trigram index cannot serve, so the planner keeps it a filter).
+    for (const piece of pieces) base.push(sql`d.grams LIKE ${`%${escapeLike(piece)}%`}`);
+    base.push(sql`(d.grams || '') LIKE ${`%${escapeLike(grams)}%`}`);
+  }
   if (plan.chatKeys !== null) base.push(sql`d.chat_key = ANY(${[...plan.chatKeys]}::text[])`);
   if (plan.senderUserId !== null) base.push(sql`d.sender_user_id = ${plan.senderUserId}`);
   if (plan.from !== null) base.push(sql`d.date >= ${plan.from}`);
@@ -648,6 +710,57 @@ async function docStates(db: Db, messageIds: readonly number[]): Promise<Map<num
     for (const r of rows) out.set(Number(r.message_id), { editDate: Number(r.edit_date), textLen: Number(r.text_len) });
   }
   return out;
+}
+
+/** Event types whose messages' index entries must be rebuilt or dropped. */
+const MESSAGE_CHANGE_EVENTS = ['messageEdited', 'messagesDeleted'] as const;
+
+export interface MessageChangePage {
+  /** Store ids of the messages edited or deleted by the events of this page. */
+  readonly messageIds: number[];
+  /** The last event sequence number this page covers: the mark to move to once they are rebuilt. */
+  readonly upToSeq: number;
+}
+
+/** Where the search index stands in the event log, and what the log holds now. */
+export async function readEventsMark(db: Db): Promise<{ eventsToSeq: number; oldest: number | null; newest: number }> {
+  const state = await tables(db).selectFrom('search_index_state').select('events_to_seq').where('id', '=', 1).executeTakeFirst();
+  const { rows } = await sql<{ oldest: number | null; newest: number | null }>`SELECT min(seq) AS oldest, max(seq) AS newest FROM events`.execute(db);
+  return {
+    eventsToSeq: Number(state?.events_to_seq ?? 0),
+    oldest: rows[0]?.oldest === null || rows[0]?.oldest === undefined ? null : Number(rows[0].oldest),
+    newest: Number(rows[0]?.newest ?? 0),
+  };
+}
+
+/**
+ * The next `limit` message edits and deletions published after `afterSeq` and at or before
+ * `upToSeq`, as message ids. Reads the events' primary key range, keeping only those two types.
+ */
+export async function messageChangesAfter(db: Db, afterSeq: number, upToSeq: number, limit: number): Promise<MessageChangePage> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['seq', 'type', 'payload'])
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', upToSeq)
+    .where('type', 'in', [...MESSAGE_CHANGE_EVENTS])
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  const ids = new Set<number>();
+  for (const r of rows) {
+    const p = JSON.parse(r.payload) as { message?: { messageId?: string }; messageIds?: readonly string[] };
+    for (const id of r.type === 'messageEdited' ? [p.message?.messageId] : (p.messageIds ?? [])) {
+      const n = Number(id);
+      if (Number.isSafeInteger(n) && n > 0) ids.add(n);
+    }
+  }
+  return { messageIds: [...ids], upToSeq: rows.length < limit ? upToSeq : Number(rows[rows.length - 1]!.seq) };
+}
+
+/** Moves the event mark forward only (two daemons on PostgreSQL never move it back). */
+export async function advanceEventsMark(db: Db, toSeq: number, now: number): Promise<void> {
+  await tables(db).updateTable('search_index_state').set({ events_to_seq: toSeq, updated_at: now }).where('id', '=', 1).where('events_to_seq', '<', toSeq).execute();
 }
 
 /**

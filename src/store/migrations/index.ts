@@ -8,6 +8,8 @@ import { search } from './0002-search.ts';
 import { teamState } from './0003-team-state.ts';
 import { tasks } from './0004-tasks.ts';
 import { teamOps } from './0005-team-ops.ts';
+import { alertOutbox } from './0006-alert-outbox.ts';
+import { searchEvents } from './0007-search-events.ts';
 import type { Dialect, MigrationFactory } from './types.ts';
 
 export type { Dialect } from './types.ts';
@@ -19,6 +21,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['0003_team_state', teamState],
   ['0004_tasks', tasks],
   ['0005_team_ops', teamOps],
+  ['0006_alert_outbox', alertOutbox],
+  ['0007_search_events', searchEvents],
 ];
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
