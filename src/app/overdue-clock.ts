@@ -10,14 +10,17 @@
  *   daemon was down are found, and each change since the last run becomes an event.
  *
  * Every change is written (waiting state, response episodes) and emitted in the caller's
- * transaction.
+ * transaction. Flips and the start's recompute are written for many chats at once (one
+ * multi-row write per table), in transactions of at most FLIP_CHUNK chats that each commit and
+ * publish before the next is written, earliest deadline first, so the first flips of a busy
+ * second are not held back by the last.
  */
 import { applyOverdueInput, initialOverdueState, nextDeadline, recomputeOverdue, type OverdueChange, type OverdueInput, type OverdueMessage, type Waiting } from '../domain/overdue.ts';
 import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
 import type { Logger } from '../shared/log.ts';
-import { listMessages, type StoredMessage } from '../store/messages.repository.ts';
-import { insertEpisodes, listAcksSince, putWaitingStates, type EpisodeRecord } from '../store/team.repository.ts';
+import type { StoredMessage } from '../store/messages.repository.ts';
+import { closeEpisode, deleteEpisodes, insertEpisodes, listAcksOfChats, listOpenEpisodes, putWaitingStates, type EpisodeRecord, type WaitingRecord } from '../store/team.repository.ts';
 import type { TeamModel } from './team-model.ts';
 import type { Emit, Trx, Writer } from './writer.ts';
 
@@ -28,6 +31,10 @@ const RECOMPUTE_MESSAGES = 300;
  * the clock), deadlines are re-checked within this time rather than at the old delay.
  */
 const MAX_TIMER_MS = 30_000;
+/** Chats flipped (or recomputed at start) per writer transaction. */
+export const FLIP_CHUNK = 500;
+/** Chats whose histories one query reads and memory holds at once (SQLite allows 500 terms in a compound select). */
+const HISTORY_CHUNK = 25;
 
 export function overdueMessageOf(m: StoredMessage): OverdueMessage {
   return {
@@ -44,8 +51,13 @@ export class OverdueClock {
   private timer: NodeJS.Timeout | null = null;
   private timerAt: UnixMs | null = null;
   private stopped = false;
-  /** Largest lateness of a flip seen so far, in ms: the benchmark's figure. */
+  /** Largest lateness of a flip seen so far, deadline to the timer firing, in ms. */
   maxLatenessMs = 0;
+  /** Largest lateness of a flip seen so far, deadline to its event published (after the commit), in ms. */
+  maxPublishedLatenessMs = 0;
+  private firing = false;
+  /** Chats per transaction when flipping (tests make it small to see several chunks). */
+  flipChunk = FLIP_CHUNK;
   /** Per chat, the sort key of the newest message the reducer has seen: what "in order" means. */
   private readonly lastFed = new Map<ChatKey, number>();
 
@@ -66,27 +78,53 @@ export class OverdueClock {
 
   /** Rebuilds one chat's clock from its stored history and persists the result. */
   async recompute(trx: Trx, emit: Emit, chatKey: ChatKey, now: UnixMs): Promise<void> {
-    if (!this.isSupport(chatKey)) {
-      if (this.model.overdue.has(chatKey)) {
-        this.model.overdue.delete(chatKey);
-        await putWaitingStates(trx, [{ chatKey, waitingSince: null, firstMessageId: null, deadline: null, overdueSince: null }], now);
-        this.emitIfChanged(emit, chatKey, now);
-      }
-      return;
+    await this.recomputeMany(trx, emit, [chatKey], now);
+  }
+
+  /**
+   * Rebuilds chats' clocks from their stored histories, as `recompute` does one by one, with a
+   * few statements for all of them: histories read HISTORY_CHUNK chats per query, acknowledgements in one
+   * query, then one multi-row write per table (see `persistMany`).
+   */
+  async recomputeMany(trx: Trx, emit: Emit, chatKeys: readonly ChatKey[], now: UnixMs): Promise<void> {
+    const support: ChatKey[] = [];
+    const cleared: ChatKey[] = [];
+    for (const chatKey of chatKeys) {
+      if (this.isSupport(chatKey)) support.push(chatKey);
+      else if (this.model.overdue.has(chatKey)) cleared.push(chatKey);
     }
-    const history = await listMessages(trx, { chatKey, limit: RECOMPUTE_MESSAGES, includeDeleted: true });
-    if (history.length) this.lastFed.set(chatKey, history[history.length - 1]!.sortKey);
-    const since = history.length ? fromUnixSeconds(history[0]!.date) : 0;
-    const acks = await listAcksSince(trx, chatKey, since);
-    const result = recomputeOverdue(
-      chatKey,
-      { messages: history.map((m) => ({ ...overdueMessageOf(m), deletedAt: m.deletedAt })), acks: acks.map((a) => ({ by: a.by, at: a.at })) },
-      this.ctx(chatKey),
-      now,
-    );
-    this.model.overdue.set(chatKey, result.state);
-    await this.persist(trx, chatKey, result.changes, now);
-    this.emitIfChanged(emit, chatKey, now);
+    if (cleared.length > 0) {
+      for (const chatKey of cleared) this.model.overdue.delete(chatKey);
+      await putWaitingStates(trx, cleared.map((chatKey) => ({ chatKey, waitingSince: null, firstMessageId: null, deadline: null, overdueSince: null })), now);
+      for (const chatKey of cleared) this.emitIfChanged(emit, chatKey, now);
+    }
+    if (support.length === 0) return;
+    const results: { chatKey: ChatKey; changes: readonly OverdueChange[] }[] = [];
+    // One query's worth of histories at a time: only those are held in memory (at start that is
+    // every support chat, up to RECOMPUTE_MESSAGES messages each).
+    for (let i = 0; i < support.length; i += HISTORY_CHUNK) {
+      const part = support.slice(i, i + HISTORY_CHUNK);
+      const histories = await readHistories(trx, part, RECOMPUTE_MESSAGES);
+      const sinceOf = new Map<ChatKey, number>();
+      for (const chatKey of part) {
+        const history = histories.get(chatKey) ?? [];
+        if (history.length) this.lastFed.set(chatKey, history[history.length - 1]!.sortKey);
+        sinceOf.set(chatKey, history.length ? history[0]!.message.at : 0);
+      }
+      const acks = await listAcksOfChats(trx, sinceOf);
+      for (const chatKey of part) {
+        const result = recomputeOverdue(
+          chatKey,
+          { messages: (histories.get(chatKey) ?? []).map((h) => ({ ...h.message, deletedAt: h.deletedAt })), acks: acks.get(chatKey) ?? [] },
+          this.ctx(chatKey),
+          now,
+        );
+        this.model.overdue.set(chatKey, result.state);
+        results.push({ chatKey, changes: result.changes });
+      }
+    }
+    await this.persistMany(trx, results, now);
+    for (const chatKey of support) this.emitIfChanged(emit, chatKey, now);
   }
 
   /** Emits the chat's waiting state if it differs from what subscribers were told. */
@@ -140,49 +178,106 @@ export class OverdueClock {
   }
 
   private async persist(trx: Trx, chatKey: ChatKey, changes: readonly OverdueChange[], now: UnixMs): Promise<void> {
-    const episodes: EpisodeRecord[] = [];
-    const threshold = this.model.thresholdSecondsOf(chatKey);
-    for (const c of changes) {
-      // A new wait starts a new conversation turn: the previous "It's OK" no longer applies.
-      if (c.kind === 'waitingStarted') this.model.acks.delete(chatKey);
-      if (c.kind === 'waitingEnded') {
-        const e = c.episode;
-        episodes.push({
-          chatKey,
-          kind: e.kind,
-          startedAt: e.startedAt,
-          firstMessageId: Number(e.firstClientMessageId),
-          endedAt: e.endedAt,
-          endedBy: e.endedBy,
-          answeredBy: e.answeredBy,
-          overdueAt: e.becameOverdueAt,
-          thresholdSeconds: threshold,
-        });
+    await this.persistMany(trx, [{ chatKey, changes }], now);
+  }
+
+  /**
+   * Writes chats' waiting states and response episodes after their clocks changed: ended waits
+   * become closed episodes, the current wait is the chat's one open episode (a wait that moved or
+   * was cancelled leaves no stale open episode), and the waiting state row follows the clock.
+   * One multi-row statement per table for all the chats, plus one UPDATE per stored open episode
+   * that a change closed.
+   */
+  private async persistMany(trx: Trx, items: readonly { chatKey: ChatKey; changes: readonly OverdueChange[] }[], now: UnixMs): Promise<void> {
+    const ended: EpisodeRecord[] = [];
+    const waiting: WaitingRecord[] = [];
+    const open: EpisodeRecord[] = [];
+    const current = new Map<ChatKey, Waiting | null>();
+    for (const { chatKey, changes } of items) {
+      const threshold = this.model.thresholdSecondsOf(chatKey);
+      for (const c of changes) {
+        // A new wait starts a new conversation turn: the previous "It's OK" no longer applies.
+        if (c.kind === 'waitingStarted') this.model.acks.delete(chatKey);
+        if (c.kind === 'waitingEnded') {
+          const e = c.episode;
+          ended.push({
+            chatKey,
+            kind: e.kind,
+            startedAt: e.startedAt,
+            firstMessageId: Number(e.firstClientMessageId),
+            endedAt: e.endedAt,
+            endedBy: e.endedBy,
+            answeredBy: e.answeredBy,
+            overdueAt: e.becameOverdueAt,
+            thresholdSeconds: threshold,
+          });
+        }
       }
+      const w = this.model.overdue.get(chatKey)?.waiting ?? null;
+      current.set(chatKey, w);
+      waiting.push(waitingRecordOf(chatKey, w));
+      // Open waits are episodes too (ended_at null), so response-time monitoring sees them live.
+      if (w) open.push(openEpisodeOf(chatKey, w, threshold));
     }
-    await insertEpisodes(trx, episodes);
-    const w = this.model.overdue.get(chatKey)?.waiting ?? null;
-    await putWaitingStates(
-      trx,
-      [{ chatKey, waitingSince: w?.since ?? null, firstMessageId: w ? Number(w.firstClientMessageId) : null, deadline: w?.deadline ?? null, overdueSince: w?.overdueSince ?? null }],
-      now,
-    );
-    if (episodes.length > 0) await closeOpenEpisodes(trx, episodes);
-    // Open waits are episodes too (ended_at null), so response-time monitoring sees them live.
-    // A wait that moved (its first message deleted) or was cancelled leaves no stale open episode.
-    let stale = trx.deleteFrom('response_episodes').where('chat_key', '=', chatKey).where('ended_at', 'is', null);
-    if (w) stale = stale.where((eb) => eb.or([eb('started_at', '!=', w.since), eb('first_message_id', '!=', Number(w.firstClientMessageId))]));
-    await stale.execute();
-    if (w) {
-      await insertEpisodes(trx, [
-        { chatKey, kind: w.kind, startedAt: w.since, firstMessageId: Number(w.firstClientMessageId), endedAt: null, endedBy: null, answeredBy: null, overdueAt: null, thresholdSeconds: threshold },
-      ]);
+    await insertEpisodes(trx, ended);
+    await putWaitingStates(trx, waiting, now);
+    // The stored open episodes of these chats: closed if a change ended them, deleted if stale.
+    const endedByKey = new Map(ended.map((e) => [`${e.chatKey}\u0000${e.firstMessageId}\u0000${e.startedAt}`, e]));
+    const stale: number[] = [];
+    for (const row of await listOpenEpisodes(trx, [...current.keys()])) {
+      const e = row.firstMessageId === null ? undefined : endedByKey.get(`${row.chatKey}\u0000${row.firstMessageId}\u0000${row.startedAt}`);
+      if (e) {
+        await closeEpisode(trx, row.id, e);
+        continue;
+      }
+      const w = current.get(row.chatKey) ?? null;
+      // As SQL's "started_at != since OR first_message_id != first" would: a null id never differs.
+      if (w === null || row.startedAt !== w.since || (row.firstMessageId !== null && row.firstMessageId !== Number(w.firstClientMessageId))) stale.push(row.id);
     }
+    await deleteEpisodes(trx, stale);
+    await insertEpisodes(trx, open);
+  }
+
+  /**
+   * Flips the given chats that are due at `now` to overdue, dated at their deadlines: the clock
+   * states in memory, then one multi-row write of their waiting states and one insert of their
+   * open episodes (kept, already stored), then their events. Returns the chats flipped.
+   */
+  private async flip(trx: Trx, emit: Emit, chatKeys: readonly ChatKey[], now: UnixMs): Promise<ChatKey[]> {
+    const waiting: WaitingRecord[] = [];
+    const open: EpisodeRecord[] = [];
+    const flipped: ChatKey[] = [];
+    for (const chatKey of chatKeys) {
+      const state = this.model.overdue.get(chatKey);
+      const w = state?.waiting;
+      // Re-checked inside the transaction: a reply committed since the timer fired ends the wait.
+      if (!state || !w || w.overdueSince !== null || w.deadline > now || !this.isSupport(chatKey)) continue;
+      const step = applyOverdueInput(state, { kind: 'tick', at: now }, this.ctx(chatKey));
+      const next = step.state.waiting;
+      if (next === null || !step.changes.every((c) => c.kind === 'becameOverdue') || next.since !== w.since || next.firstClientMessageId !== w.firstClientMessageId || next.kind !== w.kind) {
+        // Not a plain flip (a tick never does more today): the one-chat path writes whatever it is.
+        await this.apply(trx, emit, chatKey, [], now);
+        flipped.push(chatKey);
+        continue;
+      }
+      this.model.overdue.set(chatKey, step.state);
+      waiting.push(waitingRecordOf(chatKey, next));
+      // The wait is the one persisted when it started, so its open episode is stored; the insert
+      // keeps that true whatever happened to the row.
+      open.push(openEpisodeOf(chatKey, next, this.model.thresholdSecondsOf(chatKey)));
+      flipped.push(chatKey);
+    }
+    await putWaitingStates(trx, waiting, now);
+    await insertEpisodes(trx, open);
+    for (const chatKey of flipped) this.emitIfChanged(emit, chatKey, now);
+    this.model.emitDialogDiffs(emit, flipped, now);
+    return flipped;
   }
 
   /** Re-arms the single timer for the earliest deadline. Call after every commit. */
   schedule(): void {
-    if (this.stopped) return;
+    // While flips are being written the timer stays down; the flips re-arm it when done.
+    if (this.stopped || this.firing) return;
     const next = nextDeadline([...this.model.overdue.values()].filter((s) => this.isSupport(s.chatKey)));
     if (next === null) {
       this.clearTimer();
@@ -205,27 +300,43 @@ export class OverdueClock {
     this.timer.unref();
   }
 
+  /**
+   * Flips every chat due now, earliest deadline first, FLIP_CHUNK chats per transaction: each
+   * chunk commits and publishes before the next is written, and other writes (ingest, actions)
+   * may run between chunks. Chats whose deadline passes meanwhile go with the next firing.
+   */
   private async fire(): Promise<void> {
     this.timer = null;
     this.timerAt = null;
-    const now = this.now();
+    const firedAt = this.now();
+    const due: { chatKey: ChatKey; deadline: UnixMs }[] = [];
+    for (const [chatKey, state] of this.model.overdue) {
+      const w = state.waiting;
+      if (!w || w.overdueSince !== null || w.deadline > firedAt || !this.isSupport(chatKey)) continue;
+      due.push({ chatKey, deadline: w.deadline });
+      this.maxLatenessMs = Math.max(this.maxLatenessMs, firedAt - w.deadline);
+    }
+    due.sort((a, b) => a.deadline - b.deadline);
+    const deadlineOf = new Map(due.map((d) => [d.chatKey, d.deadline]));
+    this.firing = true;
     try {
-      await this.writer.run(async (trx, emit) => {
-        const flipped: ChatKey[] = [];
-        for (const [chatKey, state] of this.model.overdue) {
-          const w = state.waiting;
-          if (!w || w.overdueSince !== null || w.deadline > now || !this.isSupport(chatKey)) continue;
-          this.maxLatenessMs = Math.max(this.maxLatenessMs, now - w.deadline);
-          await this.apply(trx, emit, chatKey, [], now);
-          flipped.push(chatKey);
-        }
-        this.model.emitDialogDiffs(emit, flipped, now);
-      });
+      for (let i = 0; i < due.length; i += this.flipChunk) {
+        const chunk = due.slice(i, i + this.flipChunk).map((d) => d.chatKey);
+        await this.writer.run(async (trx, emit, hooks) => {
+          const flipped = await this.flip(trx, emit, chunk, this.now());
+          hooks.afterCommit(() => {
+            const at = this.now();
+            for (const chatKey of flipped) this.maxPublishedLatenessMs = Math.max(this.maxPublishedLatenessMs, at - (deadlineOf.get(chatKey) ?? at));
+          });
+        });
+      }
     } catch (error) {
       this.logger.error('overdue flip failed; retrying in 1 s', { error });
+      this.firing = false;
       setTimeout(() => this.schedule(), 1000).unref();
       return;
     }
+    this.firing = false;
     this.schedule();
   }
 
@@ -254,16 +365,61 @@ function sameStoredWait(a: Waiting | null, b: Waiting | null): boolean {
   return a.since === b.since && a.deadline === b.deadline && a.overdueSince === b.overdueSince && a.firstClientMessageId === b.firstClientMessageId && a.kind === b.kind;
 }
 
-/** Marks the stored open episode of each ended wait as ended, with its outcome. */
-async function closeOpenEpisodes(trx: Trx, ended: readonly EpisodeRecord[]): Promise<void> {
-  for (const e of ended) {
-    await trx
-      .updateTable('response_episodes')
-      .set({ ended_at: e.endedAt, ended_by: e.endedBy, answered_by: e.answeredBy, overdue_at: e.overdueAt, kind: e.kind })
-      .where('chat_key', '=', e.chatKey)
-      .where('first_message_id', '=', e.firstMessageId)
-      .where('started_at', '=', e.startedAt)
-      .where('ended_at', 'is', null)
-      .execute();
+function waitingRecordOf(chatKey: ChatKey, w: Waiting | null): WaitingRecord {
+  return { chatKey, waitingSince: w?.since ?? null, firstMessageId: w ? Number(w.firstClientMessageId) : null, deadline: w?.deadline ?? null, overdueSince: w?.overdueSince ?? null };
+}
+
+function openEpisodeOf(chatKey: ChatKey, w: Waiting, thresholdSeconds: number): EpisodeRecord {
+  return { chatKey, kind: w.kind, startedAt: w.since, firstMessageId: Number(w.firstClientMessageId), endedAt: null, endedBy: null, answeredBy: null, overdueAt: null, thresholdSeconds };
+}
+
+interface HistoryEntry {
+  readonly message: OverdueMessage;
+  readonly deletedAt: number | null;
+  readonly sortKey: number;
+}
+
+/**
+ * The newest `limit` messages of each chat (deleted ones too), oldest first: what `listMessages`
+ * gives one chat at a time, for up to HISTORY_CHUNK chats per query (one indexed, limited read
+ * per chat, joined by UNION ALL).
+ */
+async function readHistories(trx: Trx, chatKeys: readonly ChatKey[], limit: number): Promise<Map<ChatKey, HistoryEntry[]>> {
+  const out = new Map<ChatKey, HistoryEntry[]>();
+  for (let i = 0; i < chatKeys.length; i += HISTORY_CHUNK) {
+    const part = chatKeys.slice(i, i + HISTORY_CHUNK);
+    const one = (chatKey: ChatKey, n: number) =>
+      trx
+        .selectFrom(
+          trx
+            .selectFrom('messages')
+            .select(['chat_key', 'id', 'sender_key', 'sender_user_id', 'date', 'is_service', 'content_kind', 'text', 'deleted_at', 'sort_key'])
+            .where('chat_key', '=', chatKey)
+            .orderBy('sort_key', 'desc')
+            .limit(limit)
+            .as(`h${n}`),
+        )
+        .selectAll();
+    let query = one(part[0]!, 0);
+    for (let k = 1; k < part.length; k++) query = query.unionAll(one(part[k]!, k));
+    for (const r of await query.execute()) {
+      const entry: HistoryEntry = {
+        message: {
+          id: String(r.id),
+          sender: parseSenderKey(r.sender_key) ?? { kind: 'user', id: r.sender_user_id ?? 0 },
+          at: fromUnixSeconds(r.date),
+          isService: r.is_service === 1,
+          contentKind: r.content_kind as OverdueMessage['contentKind'],
+          text: r.text,
+        },
+        deletedAt: r.deleted_at,
+        sortKey: r.sort_key,
+      };
+      const list = out.get(r.chat_key);
+      if (list) list.push(entry);
+      else out.set(r.chat_key, [entry]);
+    }
   }
+  for (const list of out.values()) list.sort((a, b) => a.sortKey - b.sortKey);
+  return out;
 }

@@ -15,6 +15,7 @@ import type { DialogOrder, StableKey } from '../domain/dialog-order.ts';
 import { buildDialogView, type DialogView } from '../domain/dialog-view.ts';
 import { buildDialogRow, type DialogFilter, type DialogRow } from '../domain/dialogs.ts';
 import type { TeamMember } from '../domain/roster.ts';
+import { DialogRows } from './dialog-rows.ts';
 import type { EventBus } from './event-bus.ts';
 import type { TeamModel } from './team-model.ts';
 import { displayName, getUsers } from '../store/users.repository.ts';
@@ -66,10 +67,27 @@ export class Queries {
     private readonly accountIds: () => Iterable<string> = () => [],
     /** The daemon's clock: waits and overdue flags are judged by it, not by the wall clock. */
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.rows = new DialogRows(model, bus);
+  }
 
-  /** One account's dialog list, built from the in-memory model: no query, milliseconds for thousands of chats. */
+  /** Each account's rows and orders, kept current by the published events (dialog-rows.ts). */
+  private readonly rows: DialogRows;
+
+  /**
+   * One account's dialog list, from the rows kept per account (dialog-rows.ts): the published
+   * state, judged at `now`; no query, and no rebuild unless many chats changed.
+   */
   dialogs(q: DialogQuery, now: number = this.clock()): DialogView {
+    if (!this.model.accountChats.has(q.accountId) && !this.knownAccount(q.accountId)) throw notFound('account', q.accountId);
+    return this.rows.view(q, now);
+  }
+
+  /**
+   * The same list built afresh from the model, bypassing the kept rows: for tests and the
+   * benchmark, which check and measure the kept rows against it.
+   */
+  dialogsFromModel(q: DialogQuery, now: number = this.clock()): DialogView {
     if (!this.model.accountChats.has(q.accountId) && !this.knownAccount(q.accountId)) throw notFound('account', q.accountId);
     const starred = q.memberUserId === null ? new Set<string>() : (this.model.stars.get(q.memberUserId) ?? new Set<string>());
     return buildDialogView(this.model.dialogInputs(q.accountId), {
@@ -81,6 +99,11 @@ export class Queries {
       titleOrder: this.model.titleOrder,
       filter: q.filter ?? null,
     });
+  }
+
+  /** Forgets the kept dialog rows: after the model was loaded or reset without events (daemon start). */
+  resetDialogRows(): void {
+    this.rows.reset();
   }
 
   /** One chat's row as an account sees it, or null when the account does not see the chat. */

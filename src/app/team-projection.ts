@@ -1,8 +1,8 @@
 /**
- * Follows every ingested batch, inside its transaction: updates the team model (names, kinds,
- * members, last messages, per-account state), runs the overdue clock on new messages, and emits
- * the events subscribers need: message events for history views, team-wide chat events, then
- * the dialog rows and team summary that changed.
+ * Follows every ingest transaction (one or several accounts' batches), inside it: updates the
+ * team model (names, kinds, members, last messages, per-account state), runs the overdue clock
+ * on new messages, and emits the events subscribers need: message events for history views,
+ * team-wide chat events, then the dialog rows and team summary that changed.
  */
 import type { MessageView } from '../domain/events.ts';
 import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
@@ -42,33 +42,41 @@ export class TeamProjection {
     };
   }
 
-  async onIngested(trx: Trx, emit: Emit, r: IngestResult, now: UnixMs): Promise<void> {
+  /** Follows the batches one ingest transaction stored (several accounts' at once), in order. */
+  async onIngested(trx: Trx, emit: Emit, results: readonly IngestResult[], now: UnixMs): Promise<void> {
     const model = this.model;
     let rosterMayChange = false;
     const scopeTouched = new Set<ChatKey>();
+    const reclassify = new Set<ChatKey>();
+    const membersChanged = new Set<ChatKey>();
 
-    for (const u of r.users) {
-      const prev = model.users.get(u.id);
-      const name = displayName(u);
-      if (prev?.name !== name) rosterMayChange ||= model.isTeamUser(u.id);
-      model.users.set(u.id, { name, isBot: u.isBot, username: u.username });
-    }
-    for (const e of r.events) {
-      if (e.kind !== 'scopeNotificationSettings') continue;
-      model.setScopeMute(r.accountId, e.scope, e.muteFor);
-      await putScopeMute(trx, r.accountId, e.scope, e.muteFor);
-      // Every chat of this account that follows the scope's default may have changed its mute.
-      for (const ac of model.accountChats.get(r.accountId)?.values() ?? []) scopeTouched.add(ac.chatKey);
-    }
-    for (const e of r.events) if (e.kind === 'auth' && e.state.kind === 'ready') rosterMayChange = true;
-    if (!model.accountUsers.has(r.accountId)) {
-      // The account runner learns its user id (getMe) just before the first batch that needs it.
-      const row = await trx.selectFrom('accounts').select('user_id').where('id', '=', r.accountId).executeTakeFirst();
-      if (row?.user_id) model.accountUsers.set(r.accountId, row.user_id);
+    for (const r of results) {
+      for (const u of r.users) {
+        const prev = model.users.get(u.id);
+        const name = displayName(u);
+        if (prev?.name !== name) rosterMayChange ||= model.isTeamUser(u.id);
+        model.users.set(u.id, { name, isBot: u.isBot, username: u.username });
+      }
+      for (const e of r.events) {
+        if (e.kind === 'auth' && e.state.kind === 'ready') rosterMayChange = true;
+        if (e.kind !== 'scopeNotificationSettings') continue;
+        model.setScopeMute(r.accountId, e.scope, e.muteFor);
+        await putScopeMute(trx, r.accountId, e.scope, e.muteFor);
+        // Every chat of this account that follows the scope's default may have changed its mute.
+        for (const ac of model.accountChats.get(r.accountId)?.values() ?? []) scopeTouched.add(ac.chatKey);
+      }
+      if (!model.accountUsers.has(r.accountId)) {
+        // The account runner learns its user id (getMe) just before the first batch that needs it.
+        const row = await trx.selectFrom('accounts').select('user_id').where('id', '=', r.accountId).executeTakeFirst();
+        if (row?.user_id) model.accountUsers.set(r.accountId, row.user_id);
+      }
+      for (const k of r.newChats) reclassify.add(k);
+      for (const k of r.titleChanged) reclassify.add(k);
+      for (const k of r.membersChanged) membersChanged.add(k);
     }
 
     // Chats: records, titles, members.
-    const reclassify = new Set<ChatKey>([...r.newChats, ...r.titleChanged, ...r.membersChanged]);
+    for (const k of membersChanged) reclassify.add(k);
     if (reclassify.size > 0) {
       const rows = await trx.selectFrom('chats').selectAll().where('key', 'in', [...reclassify]).execute();
       for (const row of rows) {
@@ -84,7 +92,7 @@ export class TeamProjection {
           model.chats.set(row.key, { record, kind: 'other', clientName: null, kindOverride: null, policyId: null, manualPosition: null, members: new Set(), activity: new Map(), lastMessage: null });
         }
       }
-      for (const chatKey of r.membersChanged) {
+      for (const chatKey of membersChanged) {
         const entry = model.chats.get(chatKey);
         if (!entry) continue;
         entry.members = new Set((await listChatMembers(trx, chatKey)).filter((m) => m.status !== 'left' && m.status !== 'banned').map((m) => m.userId));
@@ -94,11 +102,14 @@ export class TeamProjection {
     }
 
     // Per-account state: the rows ingest wrote, whole (merged positions, absolute counts).
-    const mine = model.accountChat(r.accountId);
-    for (const row of r.accountChats) mine.set(row.chatKey, row);
+    for (const r of results) {
+      const mine = model.accountChat(r.accountId);
+      for (const row of r.accountChats) mine.set(row.chatKey, row);
+    }
 
-    // New messages: activity, last message, message events, the overdue clock.
-    const newIds = r.stored.filter((s) => s.ref.inserted).map((s) => s.ref.id);
+    // New messages: activity, last message, message events, the overdue clock. A message several
+    // accounts delivered is new in one result only.
+    const newIds = results.flatMap((r) => r.stored.filter((s) => s.ref.inserted).map((s) => s.ref.id));
     const newMessages = newIds.length ? await getMessagesByIds(trx, newIds) : [];
     const byChat = new Map<ChatKey, StoredMessage[]>();
     for (const m of newMessages) {
@@ -119,29 +130,42 @@ export class TeamProjection {
       model.rebuildRoster();
       for (const entry of model.chats.values()) reclassify.add(entry.record.key);
     }
-    const kindChanged: ChatKey[] = [];
+    const kindChanged = new Set<ChatKey>();
     for (const chatKey of reclassify) {
       const entry = model.chats.get(chatKey);
       if (!entry) continue;
       const before = { kind: entry.kind, clientName: entry.clientName };
       model.classify(entry);
       if (before.kind !== entry.kind || before.clientName !== entry.clientName) {
-        kindChanged.push(chatKey);
+        kindChanged.add(chatKey);
         model.emitTo(emit, { type: 'chatKindChanged', at: now, chatKey, kind: entry.kind, clientName: entry.clientName });
       }
     }
     for (const m of newMessages) model.emitTo(emit, { type: 'messageAdded', at: now, chatKey: m.chatKey, message: this.messageView(m) });
 
-    if (r.edited.size > 0) {
-      for (const m of await getMessagesByIds(trx, [...r.edited.values()].flat())) {
+    const editedIds = new Set(results.flatMap((r) => [...r.edited.values()].flat()));
+    // An edit of a chat's last message changes its rows (the preview text).
+    const editedChats = new Set<ChatKey>();
+    if (editedIds.size > 0) {
+      for (const m of await getMessagesByIds(trx, [...editedIds])) {
+        editedChats.add(m.chatKey);
         model.emitTo(emit, { type: 'messageEdited', at: now, chatKey: m.chatKey, message: this.messageView(m) });
         if (model.chats.get(m.chatKey)?.lastMessage?.messageId === String(m.id)) model.setLastMessage(m.chatKey, m, true);
       }
     }
-    for (const [chatKey, ids] of r.deleted) {
+    const deleted = new Map<ChatKey, Set<number>>();
+    for (const r of results) {
+      for (const [chatKey, ids] of r.deleted) {
+        const set = deleted.get(chatKey) ?? new Set<number>();
+        for (const id of ids) set.add(id);
+        deleted.set(chatKey, set);
+      }
+    }
+    for (const [chatKey, idSet] of deleted) {
+      const ids = [...idSet];
       model.emitTo(emit, { type: 'messagesDeleted', at: now, chatKey, messageIds: ids.map(String) });
       const entry = model.chats.get(chatKey);
-      if (entry?.lastMessage && ids.includes(Number(entry.lastMessage.messageId))) {
+      if (entry?.lastMessage && idSet.has(Number(entry.lastMessage.messageId))) {
         entry.lastMessage = null;
         const [latest] = await trx.selectFrom('messages').selectAll().where('chat_key', '=', chatKey).where('deleted_at', 'is', null).orderBy('sort_key', 'desc').limit(1).execute();
         if (latest) model.setLastMessage(chatKey, (await getMessagesByIds(trx, [latest.id]))[0]!, true);
@@ -150,9 +174,10 @@ export class TeamProjection {
     }
 
     for (const chatKey of kindChanged) await this.clock.recompute(trx, emit, chatKey, now);
-    for (const [chatKey, messages] of byChat) if (!kindChanged.includes(chatKey)) await this.clock.onMessages(trx, emit, chatKey, messages, now);
+    for (const [chatKey, messages] of byChat) if (!kindChanged.has(chatKey)) await this.clock.onMessages(trx, emit, chatKey, messages, now);
 
-    const touched = new Set<ChatKey>([...r.chatsTouched, ...scopeTouched, ...reclassify, ...byChat.keys(), ...r.deleted.keys()]);
+    const touched = new Set<ChatKey>([...scopeTouched, ...reclassify, ...byChat.keys(), ...deleted.keys(), ...editedChats]);
+    for (const r of results) for (const k of r.chatsTouched) touched.add(k);
     model.emitDialogDiffs(emit, touched, now);
   }
 

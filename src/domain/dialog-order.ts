@@ -12,10 +12,12 @@
  * - URGENCY: alarm, then overdue, then unread mention, then unread, then the rest; inside each
  *   group the longest wait first (chats not waiting after those waiting), then STABLE.
  *
- * Sorting compares precomputed keys, never rows. The title key is a rank in a `TitleOrder`: a
- * locale-aware sort of distinct titles done once and reused across views (a collator compare
- * costs about a microsecond, so sorting 2,000 titles with it every time would eat the view's
- * whole budget). A title missing from the TitleOrder still sorts correctly, by binary search.
+ * Sorting compares sort keys: the row with its title's rank in a `TitleOrder`, a locale-aware
+ * sort of distinct titles done once and reused across views (a collator compare costs about a
+ * microsecond, so sorting 2,000 titles with it every time would eat the view's whole budget). A
+ * title missing from the TitleOrder still sorts correctly, by binary search. `dialogComparator`
+ * is the one definition of each order: sortDialogs uses it, and so do the dialog lists the daemon
+ * keeps sorted between queries (src/app/dialog-rows.ts).
  */
 import type { DialogSnapshot } from './dialogs.ts';
 
@@ -58,9 +60,9 @@ export function buildTitleOrder(titles: Iterable<string>, collator: Intl.Collato
 /**
  * A rank for any title: its own, or for a title the order has not seen, half a step below the
  * first known title that sorts at or after it. Unknown titles sharing a half-step are told
- * apart by the collator at compare time (`titleIsExact`).
+ * apart by the collator at compare time (`exact` false).
  */
-function titleRank(order: TitleOrder, title: string): { rank: number; exact: boolean } {
+export function titleRankOf(order: TitleOrder, title: string): { rank: number; exact: boolean } {
   const known = order.rankOf.get(title);
   if (known !== undefined) return { rank: known, exact: true };
   let lo = 0;
@@ -90,60 +92,61 @@ export interface SortOptions {
 }
 
 /**
- * Returns the rows in the requested order, as a new array; the input is not touched.
- * Works on any row that extends DialogSnapshot (DialogRow included).
+ * A row with its title's rank in a TitleOrder: what the orders compare. Keep one per row across
+ * sorts (src/app/dialog-rows.ts does) and only the ranks of changed rows need computing again.
  */
-export function sortDialogs<R extends DialogSnapshot>(rows: readonly R[], options: SortOptions): R[] {
-  const n = rows.length;
-  const titleOrder = options.titleOrder ?? buildTitleOrder(rows.map((r) => r.title));
-  const collator = titleOrder.collator;
-  const stableKey = options.stableKey ?? 'title';
+export interface DialogSortKey<R extends DialogSnapshot = DialogSnapshot> {
+  readonly row: R;
+  readonly titleRank: number;
+  /** False for a title the TitleOrder has not seen: ties in rank are then settled by the collator. */
+  readonly titleExact: boolean;
+}
 
-  const titleKey = new Float64Array(n);
-  const titleExact = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = titleRank(titleOrder, rows[i]!.title);
-    titleKey[i] = t.rank;
-    titleExact[i] = t.exact ? 1 : 0;
-  }
+export type DialogComparator = (a: DialogSortKey, b: DialogSortKey) => number;
 
-  const byTitle = (a: number, b: number): number => {
-    const d = titleKey[a]! - titleKey[b]!;
+function stableValueOf(row: DialogSnapshot, stableKey: 'manual' | 'created'): number {
+  const v = stableKey === 'manual' ? row.manualPosition : row.createdAt;
+  return v === null || !Number.isFinite(v) ? Number.POSITIVE_INFINITY : v;
+}
+
+/** URGENCY's groups: alarm, overdue, unread mention, unread, the rest. */
+function urgencyGroup(r: DialogSnapshot): number {
+  return r.alarm !== null ? 0 : r.isOverdue ? 1 : r.hasUnreadMention ? 2 : r.isUnread ? 3 : 4;
+}
+
+/**
+ * The total order of one of the three orders, over sort keys: every comparison ends with the
+ * chat key, so two distinct chats never compare equal and any correct sort (a full one, or a
+ * binary insertion into an already sorted list) gives the same sequence.
+ */
+export function dialogComparator(order: DialogOrder, stableKey: StableKey = 'title', collator: Intl.Collator = DEFAULT_COLLATOR): DialogComparator {
+  const byTitle = (a: DialogSortKey, b: DialogSortKey): number => {
+    const d = a.titleRank - b.titleRank;
     if (d !== 0) return d;
-    if (titleExact[a] === 0 && titleExact[b] === 0) {
-      const c = collator.compare(rows[a]!.title, rows[b]!.title);
-      if (c !== 0) return c;
-    }
+    if (!a.titleExact && !b.titleExact) return collator.compare(a.row.title, b.row.title);
     return 0;
   };
-  const byChatKey = (a: number, b: number): number => {
-    const x = rows[a]!.chatKey;
-    const y = rows[b]!.chatKey;
+  const byChatKey = (a: DialogSortKey, b: DialogSortKey): number => {
+    const x = a.row.chatKey;
+    const y = b.row.chatKey;
     return x < y ? -1 : x > y ? 1 : 0;
   };
-
-  let secondary: (a: number, b: number) => number;
+  let secondary: DialogComparator;
   if (stableKey === 'title') secondary = byTitle;
   else {
-    const key = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = stableKey === 'manual' ? rows[i]!.manualPosition : rows[i]!.createdAt;
-      key[i] = v === null || !Number.isFinite(v) ? Number.POSITIVE_INFINITY : v;
-    }
     secondary = (a, b) => {
-      const ka = key[a]!;
-      const kb = key[b]!;
+      const ka = stableValueOf(a.row, stableKey);
+      const kb = stableValueOf(b.row, stableKey);
       if (ka !== kb) return ka < kb ? -1 : 1;
       return byTitle(a, b);
     };
   }
-
-  const stable = (a: number, b: number): number => {
-    const pa = rows[a]!.isPinned;
-    const pb = rows[b]!.isPinned;
+  const stable: DialogComparator = (a, b) => {
+    const pa = a.row.isPinned;
+    const pb = b.row.isPinned;
     if (pa !== pb) return pa ? -1 : 1;
     if (pa) {
-      const c = compareInt64Strings(rows[b]!.listOrder, rows[a]!.listOrder);
+      const c = compareInt64Strings(b.row.listOrder, a.row.listOrder);
       if (c !== 0) return c;
     } else {
       const c = secondary(a, b);
@@ -151,46 +154,52 @@ export function sortDialogs<R extends DialogSnapshot>(rows: readonly R[], option
     }
     return byChatKey(a, b);
   };
-
-  let compare: (a: number, b: number) => number;
-  if (options.order === 'STABLE') compare = stable;
-  else if (options.order === 'ACTIVITY') {
-    const lastAt = new Float64Array(n);
-    for (let i = 0; i < n; i++) lastAt[i] = rows[i]!.lastMessage?.at ?? Number.NEGATIVE_INFINITY;
-    compare = (a, b) => {
-      const oa = rows[a]!.listOrder;
-      const ob = rows[b]!.listOrder;
+  if (order === 'STABLE') return stable;
+  if (order === 'ACTIVITY') {
+    return (a, b) => {
+      const oa = a.row.listOrder;
+      const ob = b.row.listOrder;
       const inA = oa !== '0';
       const inB = ob !== '0';
       if (inA !== inB) return inA ? -1 : 1;
       if (inA) {
         const c = compareInt64Strings(ob, oa);
         if (c !== 0) return c;
-      } else if (lastAt[a] !== lastAt[b]) return lastAt[a]! > lastAt[b]! ? -1 : 1;
-      const ia = rows[a]!.tdChatId;
-      const ib = rows[b]!.tdChatId;
+      } else {
+        const la = a.row.lastMessage?.at ?? Number.NEGATIVE_INFINITY;
+        const lb = b.row.lastMessage?.at ?? Number.NEGATIVE_INFINITY;
+        if (la !== lb) return la > lb ? -1 : 1;
+      }
+      const ia = a.row.tdChatId;
+      const ib = b.row.tdChatId;
       if (ia !== ib) return ib - ia;
       return byChatKey(a, b);
     };
-  } else {
-    const group = new Uint8Array(n);
-    const since = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = rows[i]!;
-      group[i] = r.alarm !== null ? 0 : r.isOverdue ? 1 : r.hasUnreadMention ? 2 : r.isUnread ? 3 : 4;
-      since[i] = r.waitingSince ?? Number.POSITIVE_INFINITY;
-    }
-    compare = (a, b) => {
-      if (group[a] !== group[b]) return group[a]! - group[b]!;
-      if (since[a] !== since[b]) return since[a]! < since[b]! ? -1 : 1;
-      return stable(a, b);
-    };
   }
+  return (a, b) => {
+    const ga = urgencyGroup(a.row);
+    const gb = urgencyGroup(b.row);
+    if (ga !== gb) return ga - gb;
+    const sa = a.row.waitingSince ?? Number.POSITIVE_INFINITY;
+    const sb = b.row.waitingSince ?? Number.POSITIVE_INFINITY;
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    return stable(a, b);
+  };
+}
 
-  const index = new Array<number>(n);
-  for (let i = 0; i < n; i++) index[i] = i;
-  index.sort(compare);
-  const out = new Array<R>(n);
-  for (let i = 0; i < n; i++) out[i] = rows[index[i]!]!;
-  return out;
+/** The sort key of one row under a TitleOrder. */
+export function dialogSortKey<R extends DialogSnapshot>(row: R, titleOrder: TitleOrder): DialogSortKey<R> {
+  const t = titleRankOf(titleOrder, row.title);
+  return { row, titleRank: t.rank, titleExact: t.exact };
+}
+
+/**
+ * Returns the rows in the requested order, as a new array; the input is not touched.
+ * Works on any row that extends DialogSnapshot (DialogRow included).
+ */
+export function sortDialogs<R extends DialogSnapshot>(rows: readonly R[], options: SortOptions): R[] {
+  const titleOrder = options.titleOrder ?? buildTitleOrder(rows.map((r) => r.title));
+  const keys = rows.map((r) => dialogSortKey(r, titleOrder));
+  keys.sort(dialogComparator(options.order, options.stableKey ?? 'title', titleOrder.collator));
+  return keys.map((k) => k.row);
 }

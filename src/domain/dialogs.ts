@@ -161,6 +161,11 @@ const MEDIA_LABELS: Readonly<Record<ContentKind, string>> = {
   other: 'Message',
 };
 
+/** What a message of this kind is called where it has no text ("Photo", "Voice message"…); "Message" for text. */
+export function mediaLabelOf(kind: ContentKind): string {
+  return MEDIA_LABELS[kind] || 'Message';
+}
+
 /**
  * One line of at most `max` UTF-16 units: whitespace runs (newlines too) become one space, and
  * a cut never splits a surrogate pair. Falls back to the media summary, then a label by kind.
