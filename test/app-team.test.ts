@@ -7,10 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTraffic } from '../src/tdlib/simulator/traffic.ts';
 import { readClientStateFromStore } from '../src/app/team-model.ts';
 import { applyDomainEvents, type ClientState } from '../src/domain/events.ts';
-import { dueChats } from '../src/domain/overdue.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import { listAudit } from '../src/store/team.repository.ts';
-import { eventually, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
+import { eventually, startSimDaemon, type SimDaemon, settle } from './helpers/sim-daemon.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 const MANAGER = { label: 'test manager', memberUserId: null as number | null };
@@ -25,22 +24,6 @@ async function start(options: Parameters<typeof startSimDaemon>[0] = {}): Promis
   const sim = await startSimDaemon(options);
   sims.push(sim);
   return sim;
-}
-
-/**
- * Waits until every queued update is ingested (no event for `quietMs`) and the overdue clock has
- * flipped every wait whose deadline has passed.
- */
-async function settle(sim: SimDaemon, quietMs = 400): Promise<void> {
-  let last = -1;
-  await eventually(async () => {
-    await sim.daemon.whenSynced();
-    const n = sim.events.length;
-    const support = [...sim.daemon.model.overdue.values()].filter((s) => sim.daemon.model.chats.get(s.chatKey)?.kind === 'support');
-    const quiet = n === last && !sim.daemon.writer.busy && dueChats(support, sim.daemon.now()).length === 0;
-    last = n;
-    return quiet;
-  }, 30_000, quietMs);
 }
 
 function comparable(state: ClientState) {
@@ -88,6 +71,9 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
     sim.demo.world.addMember(chatA.chatId, newcomer, { inviterId: chatA.clients[0]!.userId });
     sim.demo.world.removeMember(chatA.chatId, newcomer, { byUserId: chatA.clients[0]!.userId });
     sim.demo.world.renameChat(chatA.chatId, chatA.clients[0]!.userId, 'Support: Orchard Foods (prod)');
+    // An edit of a chat's last message: its rows show the new text.
+    const last = sim.demo.world.sendMessage({ chatId: chatA.chatId, senderId: chatA.clients[0]!.userId, text: 'db-prod-2: replication lag 40 s' });
+    sim.demo.world.editMessage(last, { text: 'db-prod-2: replication lag 40 s, growing' });
 
     // Every action.
     const me = { label: 'alice (admin)', memberUserId: account0 };

@@ -19,23 +19,18 @@ import { listAccountChats, listChats } from '../store/chats.repository.ts';
 import type { Database } from '../store/schema.ts';
 import { listCursors, markAllUnsynced, putCursors } from '../store/sync-cursors.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
-import { applyPlan, keepCursors, planBatch, storeHistoryPage, type AccountSyncState, type IngestResult } from './ingest.ts';
-import type { RecentMessages } from './message-cache.ts';
-import type { Emit, Trx, Writer } from './writer.ts';
+import { planBatch, planHistory, type AccountSyncState } from './ingest.ts';
+import type { IngestBatcher, IngestFollower } from './ingest-batcher.ts';
+import type { Writer } from './writer.ts';
 
-/** Follows every stored batch inside its transaction (the team layer), and after its commit. */
-export interface IngestFollower {
-  onIngested(trx: Trx, emit: Emit, result: IngestResult, now: number): Promise<void>;
-  onSyncState?(emit: Emit, accountId: string, authState: string, state: SyncState, now: number): void;
-  afterCommit?(): void;
-}
+export type { IngestFollower } from './ingest-batcher.ts';
 
 export interface AccountSyncOptions {
   readonly db: Kysely<Database>;
   readonly writer: Writer;
+  /** Stores batches, together with other accounts' (shared by all accounts of the daemon). */
+  readonly batcher: IngestBatcher;
   readonly follower?: IngestFollower;
-  /** Messages other accounts stored recently; shared by all accounts of the daemon. */
-  readonly recent?: RecentMessages;
   readonly account: TelegramAccount;
   readonly logger: Logger;
   readonly now: () => number;
@@ -60,7 +55,7 @@ export class AccountSync {
 
   constructor(private readonly options: AccountSyncOptions) {
     this.accountId = options.account.accountId;
-    this.state = { accountId: this.accountId, userId: null, chats: new Map(), cursors: new Map(), gapEpochs: new Map() };
+    this.state = { accountId: this.accountId, userId: null, chats: new Map(), cursors: new Map(), gapEpochs: new Map(), chatStates: new Map() };
   }
 
   get currentSyncState(): SyncState {
@@ -79,7 +74,10 @@ export class AccountSync {
     const chatsByKey = new Map((await listChats(db)).map((c) => [c.key, c]));
     for (const ac of await listAccountChats(db, this.accountId)) {
       const chat = chatsByKey.get(ac.chatKey);
-      if (chat) this.state.chats.set(ac.tdChatId, { chatKey: chat.key, type: chat.type });
+      if (!chat) continue;
+      this.state.chats.set(ac.tdChatId, { chatKey: chat.key, type: chat.type });
+      const { accountId: _accountId, ...row } = ac;
+      this.state.chatStates.set(ac.chatKey, row);
     }
     await markAllUnsynced(db, this.accountId, now());
     for (const [id, c] of await listCursors(db, this.accountId)) this.state.cursors.set(id, c);
@@ -115,18 +113,7 @@ export class AccountSync {
     // Private chats are keyed by the account's own user id, so learn it before ingesting them.
     if (this.state.userId === null && (becameReady || events.some((e) => e.kind === 'chat'))) await this.learnUserId();
     try {
-      const plan = planBatch(this.state, events);
-      const result = await this.options.writer.run(async (trx, emit, hooks) => {
-        const at = now();
-        const r = await applyPlan(trx, this.state, plan, events, at, this.options.recent);
-        await this.options.follower?.onIngested(trx, emit, r, at);
-        hooks.afterCommit(() => {
-          keepCursors(this.state, plan);
-          this.options.recent?.remember(r);
-        });
-        return r;
-      });
-      this.options.follower?.afterCommit?.();
+      const result = await this.options.batcher.submit(this.state, planBatch(this.state, events), events);
       for (const id of result.needsReconcile) this.enqueue(id);
     } catch (error) {
       // The batch is lost from the live stream, but nothing is marked synced: a reconcile pass
@@ -247,14 +234,7 @@ export class AccountSync {
 
   private async storeHistory(messages: readonly TgMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const { now } = this.options;
-    await this.options.writer.run(async (trx, emit, hooks) => {
-      const at = now();
-      const r = await storeHistoryPage(trx, this.state, messages, at, this.options.recent);
-      await this.options.follower?.onIngested(trx, emit, r, at);
-      hooks.afterCommit(() => this.options.recent?.remember(r));
-    });
-    this.options.follower?.afterCommit?.();
+    await this.options.batcher.submit(this.state, planHistory(this.state, messages), []);
   }
 
   private async setSyncState(state: SyncState): Promise<void> {

@@ -9,12 +9,13 @@ import type { Store } from '../store/database.ts';
 import { lastEventAt, pruneEvents } from '../store/events.repository.ts';
 import { ensureDefaultPolicy } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
-import { AccountSync, type IngestFollower } from './account-sync.ts';
+import { AccountSync } from './account-sync.ts';
+import { IngestBatcher, type IngestFollower } from './ingest-batcher.ts';
 import { Actions } from './actions.ts';
 import { RecentMessages } from './message-cache.ts';
 import { AuditLog } from './audit.ts';
 import { EventBus } from './event-bus.ts';
-import { OverdueClock } from './overdue-clock.ts';
+import { FLIP_CHUNK, OverdueClock } from './overdue-clock.ts';
 import { Preferences } from './preferences.ts';
 import { Queries } from './queries.ts';
 import { MessageSearch } from './search.ts';
@@ -67,6 +68,8 @@ export class Daemon {
   readonly syncs: ReadonlyMap<string, AccountSync>;
   readonly bus: EventBus;
   readonly writer: Writer;
+  /** Stores every account's batches, several accounts' per transaction. */
+  readonly ingest: IngestBatcher;
   readonly model: TeamModel;
   readonly clock: OverdueClock;
   readonly now: () => number;
@@ -105,7 +108,7 @@ export class Daemon {
     });
     this.clock = new OverdueClock(this.model, this.writer, this.now, options.logger.child('overdue'));
     this.projection = new TeamProjection(this.model, this.clock);
-    this.queries = new Queries(db, this.model, this.bus, () => this.syncs.keys());
+    this.queries = new Queries(db, this.model, this.bus, () => this.syncs.keys(), this.now);
     this.tokens = new ApiTokens(db);
     this.preferences = new Preferences(db, this.writer, this.now);
     this.search = new MessageSearch(db, options.store.dialect, this.queries);
@@ -130,14 +133,14 @@ export class Daemon {
       onSyncState: (emit, accountId, authState, state, now) => this.projection.emitSyncState(emit, accountId, authState, state, now),
       afterCommit: () => this.clock.schedule(),
     };
-    const recent = new RecentMessages();
+    this.ingest = new IngestBatcher({ writer: this.writer, follower, recent: new RecentMessages(), now: this.now });
     this.syncs = new Map(
       options.accounts.map((account) => [
         account.accountId,
         new AccountSync({
           db,
           writer: this.writer,
-          recent,
+          batcher: this.ingest,
           follower,
           account,
           logger: options.logger.child('sync', { accountId: account.accountId }),
@@ -193,12 +196,19 @@ export class Daemon {
     // Subscribers last heard of the state at the newest stored event: a wait that passed its
     // deadline since then must reach them as an event, not only show in a fresh read.
     this.model.resetMirror((await lastEventAt(this.store.db)) ?? now);
-    await this.writer.run(async (trx, emit) => {
-      for (const entry of this.model.chats.values()) {
-        if (entry.kind === 'support' || this.model.overdue.has(entry.record.key)) await this.clock.recompute(trx, emit, entry.record.key, now);
-      }
-      this.model.emitDialogDiffs(emit, this.model.chats.keys(), now);
-    });
+    // The model was loaded without events: dialog rows kept from before would not hear of it.
+    this.queries.resetDialogRows();
+    // Recomputed FLIP_CHUNK chats per transaction (a few statements each), each chunk's events
+    // published at its commit; a last pass emits whatever else differs from what subscribers know.
+    const chatKeys = [...this.model.chats.values()].filter((entry) => entry.kind === 'support' || this.model.overdue.has(entry.record.key)).map((entry) => entry.record.key);
+    for (let i = 0; i < chatKeys.length; i += FLIP_CHUNK) {
+      const chunk = chatKeys.slice(i, i + FLIP_CHUNK);
+      await this.writer.run(async (trx, emit) => {
+        await this.clock.recomputeMany(trx, emit, chunk, now);
+        this.model.emitDialogDiffs(emit, chunk, now);
+      });
+    }
+    await this.writer.run(async (_trx, emit) => this.model.emitDialogDiffs(emit, this.model.chats.keys(), now));
   }
 
   /**

@@ -1,6 +1,8 @@
 /**
- * Applies one account's Telegram events to the store: one transaction per batch, every write an
- * idempotent upsert, so a replayed or duplicated update changes nothing.
+ * Applies accounts' Telegram events to the store: each account's batch is planned on its own,
+ * then the batches that queued meanwhile are written together in one transaction
+ * (src/app/ingest-batcher.ts). Every write is an idempotent upsert, so a replayed or duplicated
+ * update changes nothing.
  *
  * It also decides when history may be incomplete. The sync cursor of a chat moves only while the
  * chat is synced and messages arrive in order; a `null` last message (TDLib's gap signal), a
@@ -10,11 +12,11 @@
 import { chatKeyOf, hasSharedMessageIds, isServerMessageId, type ChatKey, type ChatType } from '../domain/ids.ts';
 import type { ChatMemberStatus, ChatPosition, TgChat, TgEvent, TgMessage, TgUser } from '../domain/telegram.ts';
 import type { AccountChatState } from '../store/chats.repository.ts';
-import { listAccountChatsByKeys, putAccountChats, setChatTitle, upsertChatMembers, upsertChats, type AccountChatRecord } from '../store/chats.repository.ts';
-import { markDeleted, refKey, resolveMessageIds, setContent, setEditDate, upsertMessages, type KnownMessages, type MessageRef, type MessageToStore, type StoredRef } from '../store/messages.repository.ts';
+import { listAccountChatsByKeys, putAccountChatRows, setChatTitle, upsertChatMembers, upsertChats, type AccountChatRecord } from '../store/chats.repository.ts';
+import { markDeleted, refKey, resolveMessageIds, setContents, setEditDates, upsertAccountMessages, type KnownMessages, type MessageRef, type MessageToStore, type StoredRef } from '../store/messages.repository.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { putCursors, type SyncCursor } from '../store/sync-cursors.repository.ts';
+import { putCursorsOfAccounts, type SyncCursor } from '../store/sync-cursors.repository.ts';
 import { upsertUsers } from '../store/users.repository.ts';
 
 export interface KnownChat {
@@ -30,7 +32,12 @@ export interface AccountSyncState {
   readonly cursors: Map<number, SyncCursor>;
   /** Bumped on every gap signal, so a reconcile pass that overlapped a new gap knows it proved nothing. */
   readonly gapEpochs: Map<number, number>;
+  /** The account's chat rows as stored (ingest is their only writer): updates merge onto these without a read. */
+  readonly chatStates: Map<ChatKey, AccountChatRow>;
 }
+
+/** One chat as one account has it, whole. */
+export type AccountChatRow = AccountChatState & { readonly chatKey: ChatKey; readonly tdChatId: number };
 
 export interface StoredMessageInfo {
   readonly chatKey: ChatKey;
@@ -58,10 +65,10 @@ export interface IngestResult {
   readonly accountChats: readonly AccountChatRecord[];
 }
 
-interface Plan {
+export interface Plan {
   users: TgUser[];
   chats: { key: ChatKey; tdChatId: number; type: ChatType; typeId: number; title: string }[];
-  fullStates: Map<ChatKey, AccountChatState & { chatKey: ChatKey; tdChatId: number }>;
+  fullStates: Map<ChatKey, AccountChatRow>;
   patches: Map<ChatKey, Partial<AccountChatState>>;
   titles: Map<ChatKey, string>;
   messages: MessageToStore[];
@@ -74,6 +81,25 @@ interface Plan {
   cursorChanges: Map<number, SyncCursor>;
   needsReconcile: Set<number>;
   chatsTouched: Set<ChatKey>;
+}
+
+function emptyPlan(): Plan {
+  return {
+    users: [],
+    chats: [],
+    fullStates: new Map(),
+    patches: new Map(),
+    titles: new Map(),
+    messages: [],
+    edits: [],
+    contents: [],
+    deletes: [],
+    members: [],
+    positions: new Map(),
+    cursorChanges: new Map(),
+    needsReconcile: new Set(),
+    chatsTouched: new Set(),
+  };
 }
 
 function chatStateOf(chat: TgChat): AccountChatState {
@@ -95,23 +121,9 @@ function chatStateOf(chat: TgChat): AccountChatState {
  */
 export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): Plan {
   // Note: gap epochs are bumped here, before the commit; a failed batch only causes an extra reconcile.
-  const plan: Plan = {
-    users: [],
-    chats: [],
-    fullStates: new Map(),
-    patches: new Map(),
-    titles: new Map(),
-    messages: [],
-    edits: [],
-    contents: [],
-    deletes: [],
-    members: [],
-    positions: new Map(),
-    cursorChanges: new Map(),
-    needsReconcile: new Set(),
-    chatsTouched: new Set(),
-  };
+  const plan = emptyPlan();
   const seenInBatch = new Map<number, Set<number>>();
+  const planned = new Map<string, number>();
   const cursorOf = (tdChatId: number): SyncCursor =>
     plan.cursorChanges.get(tdChatId) ?? state.cursors.get(tdChatId) ?? { tdChatId, completeTo: 0, isSynced: false };
 
@@ -156,7 +168,15 @@ export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): 
       if (live && !c.isSynced) state.gapEpochs.set(m.tdChatId, (state.gapEpochs.get(m.tdChatId) ?? 0) + 1);
       return;
     }
-    plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m });
+    // A new message comes as an update and again as the chat's last message: store one copy, the newest edit.
+    const identity = `${m.tdChatId}:${m.tdMessageId}`;
+    const at = planned.get(identity);
+    if (at === undefined) {
+      planned.set(identity, plan.messages.length);
+      plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m });
+    } else if (m.editDate > plan.messages[at]!.message.editDate) {
+      plan.messages[at] = { chatKey: known.chatKey, chatType: known.type, message: m };
+    }
     plan.chatsTouched.add(known.chatKey);
     if (!live) return;
     let seen = seenInBatch.get(m.tdChatId);
@@ -309,72 +329,140 @@ export function mergePositions(base: readonly ChatPosition[], updates: readonly 
   return [...byList.values()];
 }
 
-/**
- * Writes a plan inside the caller's transaction. Returns what changed; call `keepCursors` only
- * after the commit, so an in-memory cursor never runs ahead of the stored one.
- */
-export async function applyPlan(trx: Transaction<Database>, state: AccountSyncState, plan: Plan, events: readonly TgEvent[], now: number, known?: KnownMessages): Promise<IngestResult> {
-  const deleted = new Map<ChatKey, number[]>();
-  const edited = new Map<ChatKey, number[]>();
-  let refs: StoredRef[] = [];
-  {
-    await upsertUsers(trx, plan.users, now);
-    await upsertChats(trx, plan.chats, now);
-    // Partial changes (read counts, mutes, positions) are merged into the stored rows here and
-    // written with the full ones in one statement, rather than one UPDATE per chat.
-    const partial = [...new Set([...plan.patches.keys(), ...plan.positions.keys()])].filter((k) => !plan.fullStates.has(k));
-    for (const row of partial.length ? await listAccountChatsByKeys(trx, state.accountId, partial) : []) {
-      const { accountId: _accountId, ...stored } = row;
-      plan.fullStates.set(row.chatKey, { ...stored, ...plan.patches.get(row.chatKey) });
-    }
-    for (const [chatKey, updates] of plan.positions) {
-      const full = plan.fullStates.get(chatKey);
-      if (full) plan.fullStates.set(chatKey, { ...full, positions: mergePositions(full.positions, updates) });
-    }
-    await putAccountChats(trx, state.accountId, [...plan.fullStates.values()], now);
-    for (const [chatKey, title] of plan.titles) await setChatTitle(trx, chatKey, title, now);
-    refs = await upsertMessages(trx, state.accountId, plan.messages, now, known);
-    const changedRefs = [...plan.edits.map((e) => e.ref), ...plan.contents.map((c) => c.ref), ...plan.deletes];
-    if (changedRefs.length > 0) {
-      const ids = await resolveMessageIds(trx, state.accountId, changedRefs);
-      for (const e of plan.edits) {
-        const id = ids.get(refKey(e.ref.chatKey, e.ref.tdMessageId));
-        if (id !== undefined) await setEditDate(trx, id, e.editDate);
-      }
-      for (const c of plan.contents) {
-        const id = ids.get(refKey(c.ref.chatKey, c.ref.tdMessageId));
-        if (id === undefined) continue;
-        await setContent(trx, id, c.content);
-        pushTo(edited, c.ref.chatKey, id);
-      }
-      for (const d of plan.deletes) {
-        const id = ids.get(refKey(d.chatKey, d.tdMessageId));
-        if (id !== undefined) pushTo(deleted, d.chatKey, id);
-      }
-      await markDeleted(trx, [...deleted.values()].flat(), now);
-    }
-    await upsertChatMembers(trx, plan.members, now);
-    await putCursors(trx, state.accountId, [...plan.cursorChanges.values()], now);
-  }
-  return {
-    accountId: state.accountId,
-    needsReconcile: plan.needsReconcile,
-    chatsTouched: plan.chatsTouched,
-    stored: plan.messages.map((m, i) => ({ chatKey: m.chatKey, ref: refs[i]!, message: m.message })),
-    deleted,
-    edited,
-    newChats: new Set(plan.chats.map((c) => c.key)),
-    titleChanged: new Set(plan.titles.keys()),
-    membersChanged: new Set(plan.members.map((m) => m.chatKey)),
-    users: plan.users,
-    events,
-    accountChats: [...plan.fullStates.values()].map((r) => ({ ...r, accountId: state.accountId })),
-  };
+/** One account's planned batch (live updates, or a page of history), waiting to be stored. */
+export interface IngestJob {
+  readonly state: AccountSyncState;
+  readonly plan: Plan;
+  readonly events: readonly TgEvent[];
 }
 
-/** Keeps the plan's cursors in memory; call after the transaction that stored them committed. */
-export function keepCursors(state: AccountSyncState, plan: Plan): void {
-  for (const [tdChatId, cursor] of plan.cursorChanges) state.cursors.set(tdChatId, cursor);
+/**
+ * Writes the plans of several accounts inside the caller's transaction, each kind of row in one
+ * statement for all of them: the cost of a transaction is then paid per turn, not per account.
+ * Jobs of one account apply in the order given. Returns one result per job, in order; call
+ * `keepJob` for each only after the commit, so in-memory cursors and chat states never run
+ * ahead of the store.
+ */
+export async function applyPlans(trx: Transaction<Database>, jobs: readonly IngestJob[], now: number, known?: KnownMessages): Promise<IngestResult[]> {
+  await upsertUsers(trx, jobs.flatMap((j) => j.plan.users), now);
+  await upsertChats(trx, [...new Map(jobs.flatMap((j) => j.plan.chats.map((c) => [c.key, c] as const))).values()], now);
+
+  const rowsByJob = await mergeAccountChats(trx, jobs);
+  await putAccountChatRows(trx, [...new Map(rowsByJob.flat().map((r) => [`${r.accountId}\u0000${r.chatKey}`, r] as const)).values()], now);
+  for (const j of jobs) for (const [chatKey, title] of j.plan.titles) await setChatTitle(trx, chatKey, title, now);
+
+  const items = jobs.flatMap((j) => j.plan.messages.map((m) => ({ ...m, accountId: j.state.accountId })));
+  const refs = await upsertAccountMessages(trx, items, now, known);
+  const changes = await applyMessageChanges(trx, jobs, now);
+
+  await upsertChatMembers(trx, jobs.flatMap((j) => j.plan.members), now);
+  await putCursorsOfAccounts(trx, jobs.flatMap((j) => [...j.plan.cursorChanges.values()].map((c) => ({ ...c, accountId: j.state.accountId }))), now);
+
+  let next = 0;
+  return jobs.map((j, i) => {
+    const mine = refs.slice(next, (next += j.plan.messages.length));
+    return {
+      accountId: j.state.accountId,
+      needsReconcile: j.plan.needsReconcile,
+      chatsTouched: j.plan.chatsTouched,
+      stored: j.plan.messages.map((m, k) => ({ chatKey: m.chatKey, ref: mine[k]!, message: m.message })),
+      deleted: changes[i]!.deleted,
+      edited: changes[i]!.edited,
+      newChats: new Set(j.plan.chats.map((c) => c.key)),
+      titleChanged: new Set(j.plan.titles.keys()),
+      membersChanged: new Set(j.plan.members.map((m) => m.chatKey)),
+      users: j.plan.users,
+      events: j.events,
+      accountChats: rowsByJob[i]!,
+    };
+  });
+}
+
+/**
+ * The whole chat rows each job leaves: partial updates (read counts, mutes, positions) merged
+ * onto the row as the account last had it. Ingest is the only writer of these rows, so the
+ * account's committed copy in memory is the stored one; the store is read only for a row memory
+ * lacks.
+ */
+async function mergeAccountChats(trx: Transaction<Database>, jobs: readonly IngestJob[]): Promise<AccountChatRecord[][]> {
+  const current = new Map<string, AccountChatRow>();
+  const keyOf = (accountId: string, chatKey: ChatKey) => `${accountId}\u0000${chatKey}`;
+  const missing = new Map<string, Set<ChatKey>>();
+  for (const j of jobs) {
+    for (const chatKey of new Set([...j.plan.patches.keys(), ...j.plan.positions.keys()])) {
+      if (!j.plan.fullStates.has(chatKey) && !j.state.chatStates.has(chatKey)) {
+        const set = missing.get(j.state.accountId) ?? new Set<ChatKey>();
+        missing.set(j.state.accountId, set.add(chatKey));
+      }
+    }
+  }
+  for (const [accountId, keys] of missing) {
+    for (const { accountId: _a, ...row } of await listAccountChatsByKeys(trx, accountId, [...keys])) current.set(keyOf(accountId, row.chatKey), row);
+  }
+  return jobs.map((j) => {
+    const { accountId } = j.state;
+    const out: AccountChatRecord[] = [];
+    for (const chatKey of new Set([...j.plan.fullStates.keys(), ...j.plan.patches.keys(), ...j.plan.positions.keys()])) {
+      const k = keyOf(accountId, chatKey);
+      let row: AccountChatRow | undefined = j.plan.fullStates.get(chatKey);
+      if (!row) {
+        const base = current.get(k) ?? j.state.chatStates.get(chatKey);
+        if (!base) continue; // a chat the store does not have for this account: nothing to patch
+        row = { ...base, ...j.plan.patches.get(chatKey) };
+      }
+      const positions = j.plan.positions.get(chatKey);
+      if (positions) row = { ...row, positions: mergePositions(row.positions, positions) };
+      current.set(k, row);
+      out.push({ ...row, accountId });
+    }
+    return out;
+  });
+}
+
+/**
+ * Edits, content changes and deletions of stored messages. Each account reports the same change
+ * of a shared message; it is written once (the newest edit date, the last content).
+ */
+async function applyMessageChanges(trx: Transaction<Database>, jobs: readonly IngestJob[], now: number): Promise<{ deleted: Map<ChatKey, number[]>; edited: Map<ChatKey, number[]> }[]> {
+  const editDates = new Map<number, number>();
+  const contents = new Map<number, Plan['contents'][number]['content']>();
+  const deletedIds = new Set<number>();
+  const out: { deleted: Map<ChatKey, number[]>; edited: Map<ChatKey, number[]> }[] = [];
+  for (const j of jobs) {
+    const deleted = new Map<ChatKey, number[]>();
+    const edited = new Map<ChatKey, number[]>();
+    const { plan } = j;
+    const changedRefs = [...plan.edits.map((e) => e.ref), ...plan.contents.map((c) => c.ref), ...plan.deletes];
+    out.push({ deleted, edited });
+    if (changedRefs.length === 0) continue;
+    const ids = await resolveMessageIds(trx, j.state.accountId, changedRefs);
+    for (const e of plan.edits) {
+      const id = ids.get(refKey(e.ref.chatKey, e.ref.tdMessageId));
+      if (id !== undefined) editDates.set(id, Math.max(editDates.get(id) ?? 0, e.editDate));
+    }
+    for (const c of plan.contents) {
+      const id = ids.get(refKey(c.ref.chatKey, c.ref.tdMessageId));
+      if (id === undefined) continue;
+      contents.set(id, c.content);
+      pushTo(edited, c.ref.chatKey, id);
+    }
+    for (const d of plan.deletes) {
+      const id = ids.get(refKey(d.chatKey, d.tdMessageId));
+      if (id === undefined) continue;
+      pushTo(deleted, d.chatKey, id);
+      deletedIds.add(id);
+    }
+  }
+  await setEditDates(trx, [...editDates].map(([id, editDate]) => ({ id, editDate })));
+  await setContents(trx, [...contents].map(([id, content]) => ({ id, content })));
+  await markDeleted(trx, [...deletedIds], now);
+  return out;
+}
+
+/** Keeps a stored job's cursors and chat rows in memory; call after the transaction that stored them committed. */
+export function keepJob(job: IngestJob, result: IngestResult): void {
+  for (const [tdChatId, cursor] of job.plan.cursorChanges) job.state.cursors.set(tdChatId, cursor);
+  for (const { accountId: _a, ...row } of result.accountChats) job.state.chatStates.set(row.chatKey, row);
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -384,28 +472,16 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
- * Stores messages fetched by a reconcile pass: messages only, cursors untouched. Where ids
- * differ per account the caller must pass them oldest first (see planBatch's storeMessage).
+ * A page of history fetched by a reconcile pass, as a plan: messages only, cursors untouched.
+ * Where ids differ per account the caller must pass them oldest first (see planBatch's storeMessage).
  */
-export async function storeHistoryPage(trx: Transaction<Database>, state: AccountSyncState, messages: readonly TgMessage[], now: number, known?: KnownMessages): Promise<IngestResult> {
-  const items: MessageToStore[] = [];
+export function planHistory(state: AccountSyncState, messages: readonly TgMessage[]): Plan {
+  const plan = emptyPlan();
   for (const m of messages) {
     const known = state.chats.get(m.tdChatId);
-    if (known && isServerMessageId(m.tdMessageId)) items.push({ chatKey: known.chatKey, chatType: known.type, message: m });
+    if (!known || !isServerMessageId(m.tdMessageId)) continue;
+    plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m });
+    plan.chatsTouched.add(known.chatKey);
   }
-  const refs = await upsertMessages(trx, state.accountId, items, now, known);
-  return {
-    accountId: state.accountId,
-    needsReconcile: new Set(),
-    chatsTouched: new Set(items.map((i) => i.chatKey)),
-    stored: items.map((m, i) => ({ chatKey: m.chatKey, ref: refs[i]!, message: m.message })),
-    deleted: new Map(),
-    edited: new Map(),
-    newChats: new Set(),
-    titleChanged: new Set(),
-    membersChanged: new Set(),
-    users: [],
-    events: [],
-    accountChats: [],
-  };
+  return plan;
 }

@@ -357,7 +357,59 @@ export class TeamModel {
   /** Emits an event and applies it to the mirror, as a subscriber would. */
   emitTo(emit: Emit, event: NewEvent): void {
     emit(event);
-    this.mirror = applyDomainEvent(this.mirror, { ...event, seq: ++this.mirrorSeq } as DomainEvent);
+    const applied = { ...event, seq: ++this.mirrorSeq } as DomainEvent;
+    if (!this.applyToMirrorInPlace(applied)) this.mirror = applyDomainEvent(this.mirror, applied);
+  }
+
+  /**
+   * Applies the events that change dialog rows or the summary to the mirror in place: the pure
+   * reducer copies an account's whole row map per event, O(chats) for every row that changes.
+   * The result is the same state; the mirror is the model's own and nobody keeps its old maps.
+   */
+  private applyToMirrorInPlace(event: DomainEvent): boolean {
+    const dialogs = this.mirror.dialogs as Map<AccountId, Map<ChatKey, DialogSnapshot>>;
+    const patchEverywhere = (chatKey: ChatKey, patch: Partial<DialogSnapshot>): void => {
+      for (const rows of dialogs.values()) {
+        const row = rows.get(chatKey);
+        if (row !== undefined) rows.set(chatKey, { ...row, ...patch });
+      }
+    };
+    switch (event.type) {
+      case 'dialogChanged': {
+        let rows = dialogs.get(event.accountId);
+        if (!rows) dialogs.set(event.accountId, (rows = new Map()));
+        rows.set(event.dialog.chatKey, event.dialog);
+        break;
+      }
+      case 'dialogRemoved':
+        dialogs.get(event.accountId)?.delete(event.chatKey);
+        break;
+      case 'teamSummaryChanged':
+        (this.mirror as { teamSummary: TeamSummary }).teamSummary = event.summary;
+        break;
+      case 'alarmRaised':
+        patchEverywhere(event.chatKey, { alarm: event.alarm });
+        break;
+      case 'alarmCleared':
+        patchEverywhere(event.chatKey, { alarm: null });
+        break;
+      case 'acknowledged':
+        patchEverywhere(event.chatKey, { acknowledged: event.acknowledged });
+        break;
+      case 'chatKindChanged':
+        patchEverywhere(event.chatKey, { kind: event.kind, clientName: event.clientName });
+        break;
+      case 'chatTitleChanged':
+        patchEverywhere(event.chatKey, { title: event.title, clientName: event.clientName });
+        break;
+      case 'overdueChanged':
+        patchEverywhere(event.chatKey, { ...event.waiting });
+        break;
+      default:
+        return false;
+    }
+    (this.mirror as { seq: number }).seq = event.seq;
+    return true;
   }
 
   /** Sets the mirror to the truth without events: at start, the store is what subscribers were told. */
@@ -407,8 +459,19 @@ export class TeamModel {
   }
 }
 
+/** Field by field: snapshots hold only plain values, arrays and objects of them. */
 function sameSnapshot(a: DialogSnapshot, b: DialogSnapshot): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return samePlainValue(a, b);
+}
+
+function samePlainValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!samePlainValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 /**

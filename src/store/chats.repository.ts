@@ -1,5 +1,6 @@
 /** Chats, what each account sees of them, and who is in them. */
 import type { Kysely, Selectable } from 'kysely';
+import { bulkInsert, type BulkInsertSpec } from './bulk.ts';
 import type { ChatKey, ChatType } from '../domain/ids.ts';
 import type { ChatMemberStatus, ChatPosition, NotificationSettings } from '../domain/telegram.ts';
 import type { AccountChatsTable, Database } from './schema.ts';
@@ -87,43 +88,38 @@ const stateColumns = (s: Partial<AccountChatState>) => ({
 });
 
 /** Writes the whole state of chats as one account sees them (from `updateNewChat` or `getChat`). */
-export async function putAccountChats(db: Db, accountId: string, rows: readonly (AccountChatState & { chatKey: ChatKey; tdChatId: number })[], now: number): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200) {
-    await db
-      .insertInto('account_chats')
-      .values(
-        rows.slice(i, i + 200).map((r) => ({
-          account_id: accountId,
-          chat_key: r.chatKey,
-          td_chat_id: r.tdChatId,
-          unread_count: r.unreadCount,
-          last_read_inbox_id: r.lastReadInboxId,
-          last_read_outbox_id: r.lastReadOutboxId,
-          unread_mention_count: r.unreadMentionCount,
-          is_marked_as_unread: r.isMarkedAsUnread ? 1 : 0,
-          notification_settings: JSON.stringify(r.notificationSettings),
-          positions: JSON.stringify(r.positions),
-          last_td_message_id: r.lastTdMessageId,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'chat_key']).doUpdateSet((eb) => ({
-          td_chat_id: eb.ref('excluded.td_chat_id'),
-          unread_count: eb.ref('excluded.unread_count'),
-          last_read_inbox_id: eb.ref('excluded.last_read_inbox_id'),
-          last_read_outbox_id: eb.ref('excluded.last_read_outbox_id'),
-          unread_mention_count: eb.ref('excluded.unread_mention_count'),
-          is_marked_as_unread: eb.ref('excluded.is_marked_as_unread'),
-          notification_settings: eb.ref('excluded.notification_settings'),
-          positions: eb.ref('excluded.positions'),
-          last_td_message_id: eb.ref('excluded.last_td_message_id'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
+export function putAccountChats(db: Db, accountId: string, rows: readonly (AccountChatState & { chatKey: ChatKey; tdChatId: number })[], now: number): Promise<void> {
+  return putAccountChatRows(db, rows.map((r) => ({ ...r, accountId })), now);
 }
+
+/** Whole chat states of several accounts, in as few statements as the parameter limit allows. */
+export async function putAccountChatRows(db: Db, rows: readonly (AccountChatState & { accountId: string; chatKey: ChatKey; tdChatId: number })[], now: number): Promise<void> {
+  await bulkInsert(
+    db as Kysely<unknown>,
+    ACCOUNT_CHAT_UPSERT,
+    rows.map((r) => [
+      r.accountId,
+      r.chatKey,
+      r.tdChatId,
+      r.unreadCount,
+      r.lastReadInboxId,
+      r.lastReadOutboxId,
+      r.unreadMentionCount,
+      r.isMarkedAsUnread ? 1 : 0,
+      JSON.stringify(r.notificationSettings),
+      JSON.stringify(r.positions),
+      r.lastTdMessageId,
+      now,
+    ]),
+  );
+}
+
+const ACCOUNT_CHAT_UPSERT: BulkInsertSpec = {
+  table: 'account_chats',
+  columns: ['account_id', 'chat_key', 'td_chat_id', 'unread_count', 'last_read_inbox_id', 'last_read_outbox_id', 'unread_mention_count', 'is_marked_as_unread', 'notification_settings', 'positions', 'last_td_message_id', 'updated_at'],
+  conflict: ['account_id', 'chat_key'],
+  update: ['td_chat_id', 'unread_count', 'last_read_inbox_id', 'last_read_outbox_id', 'unread_mention_count', 'is_marked_as_unread', 'notification_settings', 'positions', 'last_td_message_id', 'updated_at'],
+};
 
 /** Changes some fields of chats an account already has; values are absolute, as Telegram sends them. */
 export async function patchAccountChat(db: Db, accountId: string, chatKey: ChatKey, patch: Partial<AccountChatState>, now: number): Promise<void> {

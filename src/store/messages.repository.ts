@@ -7,6 +7,7 @@
  * seeing the same message from a second account, changes nothing.
  */
 import type { Kysely, Selectable } from 'kysely';
+import { bulkInsert, bulkUpdate, type BulkInsertSpec, type BulkUpdateSpec } from './bulk.ts';
 import { hasSharedMessageIds, messageKeyOf, messageSortKeyOf, senderKey, type ChatKey, type ChatType } from '../domain/ids.ts';
 import type { TgMessage, TextEntity } from '../domain/telegram.ts';
 import type { Database, MessagesTable } from './schema.ts';
@@ -17,6 +18,11 @@ export interface MessageToStore {
   readonly chatKey: ChatKey;
   readonly chatType: ChatType;
   readonly message: TgMessage;
+}
+
+/** A message as one account saw it: the account matters where message ids are per account. */
+export interface AccountMessageToStore extends MessageToStore {
+  readonly accountId: string;
 }
 
 export interface MessageRef {
@@ -43,6 +49,23 @@ export interface StoredMessage {
   readonly isService: boolean;
   readonly deletedAt: number | null;
 }
+
+// RETURNING yields inserted rows and rows whose content an edit replaced; the latter keep their
+// old first_seen_at, which tells them apart (callers pass a strictly increasing `now`).
+const MESSAGE_UPSERT: BulkInsertSpec = {
+  table: 'messages',
+  columns: ['chat_key', 'msg_key', 'sort_key', 'sender_key', 'sender_user_id', 'date', 'edit_date', 'reply_to_key', 'is_service', 'deleted_at', 'first_seen_at', 'text', 'entities', 'has_mention', 'content_kind', 'media_summary'],
+  conflict: ['chat_key', 'msg_key'],
+  update: ['text', 'entities', 'has_mention', 'content_kind', 'media_summary', 'edit_date'],
+  updateWhere: 'excluded."edit_date" > "messages"."edit_date"',
+  returning: ['id', 'chat_key', 'msg_key', 'first_seen_at'],
+};
+
+const ALIAS_INSERT: BulkInsertSpec = {
+  table: 'message_aliases',
+  columns: ['account_id', 'chat_key', 'td_message_id', 'sender_key', 'date', 'message_id'],
+  conflict: ['account_id', 'chat_key', 'td_message_id'],
+};
 
 // Keeps each statement well under SQLite's and PostgreSQL's bound-parameter limits.
 const CHUNK = 400;
@@ -73,20 +96,27 @@ export interface StoredRef {
   readonly inserted: boolean;
 }
 
-/**
- * Stores messages seen by `accountId`. Returns, for each input in order, the stored message's id and keys.
- * A later edit (higher edit date) replaces the content; an older copy never overwrites a newer one.
- */
 /** Messages known to be stored, by `chatKey \0 msgKey`; the caller fills it only after a commit. */
 export interface KnownMessages {
   get(identity: string): { readonly id: number; readonly editDate: number } | undefined;
 }
 
-export async function upsertMessages(db: Db, accountId: string, items: readonly MessageToStore[], now: number, known?: KnownMessages): Promise<StoredRef[]> {
+/** Stores messages seen by one account; see upsertAccountMessages. */
+export function upsertMessages(db: Db, accountId: string, items: readonly MessageToStore[], now: number, known?: KnownMessages): Promise<StoredRef[]> {
+  return upsertAccountMessages(db, items.map((item) => ({ ...item, accountId })), now, known);
+}
+
+/**
+ * Stores messages seen by any number of accounts in one pass. Returns, for each input in order,
+ * the stored message's id and keys. Each distinct message is written once, however many
+ * accounts' copies the batch carries; the first copy counts as the one that inserted it. A later
+ * edit (higher edit date) replaces the content; an older copy never overwrites a newer one.
+ */
+export async function upsertAccountMessages(db: Db, items: readonly AccountMessageToStore[], now: number, known?: KnownMessages): Promise<StoredRef[]> {
   if (items.length === 0) return [];
   const refs = new Array<StoredRef>(items.length);
-  const shared: { index: number; item: MessageToStore }[] = [];
-  const perAccount: { index: number; item: MessageToStore }[] = [];
+  const shared: { index: number; item: AccountMessageToStore }[] = [];
+  const perAccount: { index: number; item: AccountMessageToStore }[] = [];
   items.forEach((item, index) => {
     if (!hasSharedMessageIds(item.chatType)) return perAccount.push({ index, item });
     // Another account's copy of a message already stored, and no newer edit: nothing to write.
@@ -114,16 +144,21 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
   }
 
   const newAliases: { account_id: string; chat_key: string; td_message_id: number; sender_key: string; date: number; keyedIndex: number }[] = [];
-  if (perAccount.length > 0) {
-    const known = await loadAliases(db, accountId, perAccount.map(({ item }) => ({ chatKey: item.chatKey, tdMessageId: item.message.tdMessageId })));
-    const replyTargets = await loadAliases(
+  for (const [accountId, mine] of groupBy(perAccount, (p) => p.item.accountId)) {
+    // The messages themselves and the ones they reply to, in one lookup.
+    const known = await loadAliases(db, accountId, [
+      ...mine.map(({ item }) => ({ chatKey: item.chatKey, tdMessageId: item.message.tdMessageId })),
+      ...mine.filter(({ item }) => item.message.replyToTdMessageId).map(({ item }) => ({ chatKey: item.chatKey, tdMessageId: item.message.replyToTdMessageId! })),
+    ]);
+    const replyTargets = known;
+    // Only messages this account has not stored yet need an ordinal.
+    const secondMates = await loadSecondMates(
       db,
       accountId,
-      perAccount.filter(({ item }) => item.message.replyToTdMessageId).map(({ item }) => ({ chatKey: item.chatKey, tdMessageId: item.message.replyToTdMessageId! })),
+      mine.filter(({ item }) => !known.has(`${item.chatKey}\u0000${item.message.tdMessageId}`)).map(({ item }) => item),
     );
-    const secondMates = await loadSecondMates(db, accountId, perAccount.map(({ item }) => item));
     // Sorted by id so that ordinals within one second follow the account's own order.
-    const ordered = [...perAccount].sort((a, b) => a.item.message.tdMessageId - b.item.message.tdMessageId);
+    const ordered = [...mine].sort((a, b) => a.item.message.tdMessageId - b.item.message.tdMessageId);
     const seenInBatch = new Map<string, number[]>();
     for (const { index, item } of ordered) {
       const m = item.message;
@@ -160,52 +195,38 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
     if (!prev || k.item.message.editDate >= prev.item.message.editDate) rowsByIdentity.set(id, k);
   }
 
-  // RETURNING yields inserted rows and rows whose content an edit replaced; the latter keep their
-  // old first_seen_at, which tells them apart (callers pass a strictly increasing `now`).
   const idByIdentity = new Map<string, number>();
   const insertedIdentities = new Set<string>();
-  for (const part of chunks([...rowsByIdentity.values()])) {
-    const returned = await db
-      .insertInto('messages')
-      .values(
-        part.map((k) => {
-          const m = k.item.message;
-          return {
-            chat_key: k.chatKey,
-            msg_key: k.msgKey,
-            sort_key: k.sortKey,
-            sender_key: senderKey(m.sender),
-            sender_user_id: m.sender.kind === 'user' ? m.sender.id : null,
-            date: m.date,
-            edit_date: m.editDate,
-            reply_to_key: k.replyToKey,
-            is_service: m.isService ? 1 : 0,
-            deleted_at: null,
-            first_seen_at: now,
-            ...contentColumns(m),
-          };
-        }),
-      )
-      .onConflict((oc) =>
-        oc
-          .columns(['chat_key', 'msg_key'])
-          .doUpdateSet((eb) => ({
-            text: eb.ref('excluded.text'),
-            entities: eb.ref('excluded.entities'),
-            has_mention: eb.ref('excluded.has_mention'),
-            content_kind: eb.ref('excluded.content_kind'),
-            media_summary: eb.ref('excluded.media_summary'),
-            edit_date: eb.ref('excluded.edit_date'),
-          }))
-          .where((eb) => eb('excluded.edit_date', '>', eb.ref('messages.edit_date'))),
-      )
-      .returning(['id', 'chat_key', 'msg_key', 'first_seen_at'])
-      .execute();
-    for (const r of returned) {
-      const identity = `${r.chat_key}\u0000${r.msg_key}`;
-      idByIdentity.set(identity, r.id);
-      if (r.first_seen_at === now) insertedIdentities.add(identity);
-    }
+  const returned = await bulkInsert<{ id: number; chat_key: string; msg_key: string; first_seen_at: number }>(
+    db as Kysely<unknown>,
+    MESSAGE_UPSERT,
+    [...rowsByIdentity.values()].map((k) => {
+      const m = k.item.message;
+      const content = contentColumns(m);
+      return [
+        k.chatKey,
+        k.msgKey,
+        k.sortKey,
+        senderKey(m.sender),
+        m.sender.kind === 'user' ? m.sender.id : null,
+        m.date,
+        m.editDate,
+        k.replyToKey,
+        m.isService ? 1 : 0,
+        null,
+        now,
+        content.text,
+        content.entities,
+        content.has_mention,
+        content.content_kind,
+        content.media_summary,
+      ];
+    }),
+  );
+  for (const r of returned) {
+    const identity = `${r.chat_key}\u0000${r.msg_key}`;
+    idByIdentity.set(identity, Number(r.id));
+    if (Number(r.first_seen_at) === now) insertedIdentities.add(identity);
   }
   const missing = [...rowsByIdentity.values()].filter((k) => !idByIdentity.has(`${k.chatKey}\u0000${k.msgKey}`));
   for (const [identity, id] of await loadIds(db, missing.map((k) => ({ chatKey: k.chatKey, msgKey: k.msgKey })))) idByIdentity.set(identity, id);
@@ -220,18 +241,11 @@ export async function upsertMessages(db: Db, accountId: string, items: readonly 
 
   if (newAliases.length > 0) {
     const unique = new Map(newAliases.map((a) => [`${a.chat_key}\u0000${a.td_message_id}`, a]));
-    for (const part of chunks([...unique.values()])) {
-      await db
-        .insertInto('message_aliases')
-        .values(
-          part.map(({ keyedIndex, ...a }) => ({
-            ...a,
-            message_id: idByIdentity.get(`${keyed[keyedIndex]!.chatKey}\u0000${keyed[keyedIndex]!.msgKey}`) ?? 0,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['account_id', 'chat_key', 'td_message_id']).doNothing())
-        .execute();
-    }
+    await bulkInsert(
+      db as Kysely<unknown>,
+      ALIAS_INSERT,
+      [...unique.values()].map((a) => [a.account_id, a.chat_key, a.td_message_id, a.sender_key, a.date, idByIdentity.get(`${keyed[a.keyedIndex]!.chatKey}\u0000${keyed[a.keyedIndex]!.msgKey}`) ?? 0]),
+    );
   }
   return refs;
 }
@@ -276,21 +290,24 @@ async function loadAliases(
 /** This account's known ids of messages sent by the same sender in the same second: the ordinal's input. */
 async function loadSecondMates(db: Db, accountId: string, items: readonly MessageToStore[]): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
-  for (const [chatKey, list] of groupBy(items, (i) => i.chatKey)) {
-    for (const part of chunks([...new Set(list.map((i) => i.message.date))])) {
-      const rows = await db
-        .selectFrom('message_aliases')
-        .select(['sender_key', 'date', 'td_message_id'])
-        .where('account_id', '=', accountId)
-        .where('chat_key', '=', chatKey)
-        .where('date', 'in', part)
-        .execute();
-      for (const r of rows) {
-        const k = `${chatKey}\u0000${r.sender_key}\u0000${r.date}`;
-        const arr = out.get(k);
-        if (arr) arr.push(r.td_message_id);
-        else out.set(k, [r.td_message_id]);
-      }
+  const seconds = new Map<string, { chatKey: string; sender: string; date: number }>();
+  for (const i of items) {
+    const sender = senderKey(i.message.sender);
+    seconds.set(`${i.chatKey}\u0000${sender}\u0000${i.message.date}`, { chatKey: i.chatKey, sender, date: i.message.date });
+  }
+  // One statement for all chats: (chat_key, sender_key, date) follows message_aliases_by_sender_second.
+  for (const part of chunks([...seconds.values()])) {
+    const rows = await db
+      .selectFrom('message_aliases')
+      .select(['chat_key', 'sender_key', 'date', 'td_message_id'])
+      .where('account_id', '=', accountId)
+      .where((eb) => eb(eb.refTuple('chat_key', 'sender_key', 'date'), 'in', part.map((p) => eb.tuple(p.chatKey, p.sender, p.date))))
+      .execute();
+    for (const r of rows) {
+      const k = `${r.chat_key}\u0000${r.sender_key}\u0000${r.date}`;
+      const arr = out.get(k);
+      if (arr) arr.push(r.td_message_id);
+      else out.set(k, [r.td_message_id]);
     }
   }
   return out;
@@ -313,16 +330,50 @@ export async function resolveMessageIds(db: Db, accountId: string, refs: readonl
 export const refKey = (chatKey: string, tdMessageId: number): string => `${chatKey}\u0000${tdMessageId}`;
 
 export async function setEditDate(db: Db, messageId: number, editDate: number): Promise<void> {
-  await db.updateTable('messages').set({ edit_date: editDate }).where('id', '=', messageId).where('edit_date', '<', editDate).execute();
+  await setEditDates(db, [{ id: messageId, editDate }]);
 }
 
-export async function setContent(db: Db, messageId: number, content: Pick<TgMessage, 'text' | 'entities' | 'contentKind' | 'mediaSummary'>): Promise<void> {
-  await db
-    .updateTable('messages')
-    .set(contentColumns({ ...content } as TgMessage))
-    .where('id', '=', messageId)
-    .execute();
+/** Raises edit dates (never lowers one), all in one statement. */
+export async function setEditDates(db: Db, edits: readonly { id: number; editDate: number }[]): Promise<void> {
+  await bulkUpdate(db as Kysely<unknown>, EDIT_DATE_UPDATE, edits.map((e) => [e.id, e.editDate]));
 }
+
+export async function setContent(db: Db, messageId: number, content: MessageContent): Promise<void> {
+  await setContents(db, [{ id: messageId, content }]);
+}
+
+/** Replaces messages' content (text, entities, kind, media), all in one statement. */
+export async function setContents(db: Db, changes: readonly { id: number; content: MessageContent }[]): Promise<void> {
+  await bulkUpdate(
+    db as Kysely<unknown>,
+    CONTENT_UPDATE,
+    changes.map(({ id, content }) => {
+      const c = contentColumns({ ...content } as TgMessage);
+      return [id, c.text, c.entities, c.has_mention, c.content_kind, c.media_summary];
+    }),
+  );
+}
+
+export type MessageContent = Pick<TgMessage, 'text' | 'entities' | 'contentKind' | 'mediaSummary'>;
+
+const EDIT_DATE_UPDATE: BulkUpdateSpec = {
+  table: 'messages',
+  key: { name: 'id', pgType: 'bigint' },
+  set: [{ name: 'edit_date', pgType: 'bigint' }],
+  where: '"messages"."edit_date" < v.column2',
+};
+
+const CONTENT_UPDATE: BulkUpdateSpec = {
+  table: 'messages',
+  key: { name: 'id', pgType: 'bigint' },
+  set: [
+    { name: 'text', pgType: 'text' },
+    { name: 'entities', pgType: 'text' },
+    { name: 'has_mention', pgType: 'integer' },
+    { name: 'content_kind', pgType: 'text' },
+    { name: 'media_summary', pgType: 'text' },
+  ],
+};
 
 export async function markDeleted(db: Db, messageIds: readonly number[], at: number): Promise<void> {
   for (const part of chunks(messageIds)) {

@@ -4,6 +4,7 @@
  * chat is synced, or at the end of a reconcile pass that paged back down to it.
  */
 import type { Kysely } from 'kysely';
+import { bulkInsert, type BulkInsertSpec } from './bulk.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database>;
@@ -20,28 +21,24 @@ export async function listCursors(db: Db, accountId: string): Promise<Map<number
 }
 
 export async function putCursors(db: Db, accountId: string, cursors: readonly SyncCursor[], now: number): Promise<void> {
-  for (let i = 0; i < cursors.length; i += 400) {
-    await db
-      .insertInto('sync_cursors')
-      .values(
-        cursors.slice(i, i + 400).map((c) => ({
-          account_id: accountId,
-          td_chat_id: c.tdChatId,
-          complete_to_td_message_id: c.completeTo,
-          is_synced: c.isSynced ? 1 : 0,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'td_chat_id']).doUpdateSet((eb) => ({
-          complete_to_td_message_id: eb.ref('excluded.complete_to_td_message_id'),
-          is_synced: eb.ref('excluded.is_synced'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
+  await putCursorsOfAccounts(db, cursors.map((c) => ({ ...c, accountId })), now);
 }
+
+/** Cursors of several accounts in one statement. */
+export async function putCursorsOfAccounts(db: Db, cursors: readonly (SyncCursor & { accountId: string })[], now: number): Promise<void> {
+  await bulkInsert(
+    db as Kysely<unknown>,
+    CURSOR_UPSERT,
+    cursors.map((c) => [c.accountId, c.tdChatId, c.completeTo, c.isSynced ? 1 : 0, now]),
+  );
+}
+
+const CURSOR_UPSERT: BulkInsertSpec = {
+  table: 'sync_cursors',
+  columns: ['account_id', 'td_chat_id', 'complete_to_td_message_id', 'is_synced', 'updated_at'],
+  conflict: ['account_id', 'td_chat_id'],
+  update: ['complete_to_td_message_id', 'is_synced', 'updated_at'],
+};
 
 /** At start nothing is proven synced: every chat is reconciled once before its cursor moves again. */
 export async function markAllUnsynced(db: Db, accountId: string, now: number): Promise<void> {

@@ -74,6 +74,25 @@ export async function listAcksSince(db: Db, chatKey: ChatKey, since: number): Pr
   return rows.map((r) => ({ chatKey: r.chat_key, by: r.by_user_id, at: r.at }));
 }
 
+/** Each chat's acknowledgements at or after its own `since`, oldest first: listAcksSince for many chats in one query. */
+export async function listAcksOfChats(db: Db, sinceOf: ReadonlyMap<ChatKey, number>): Promise<Map<ChatKey, AckRecord[]>> {
+  const out = new Map<ChatKey, AckRecord[]>();
+  const keys = [...sinceOf.keys()];
+  for (let i = 0; i < keys.length; i += 500) {
+    const part = keys.slice(i, i + 500);
+    const from = Math.min(...part.map((k) => sinceOf.get(k)!));
+    const rows = await db.selectFrom('acknowledgements').selectAll().where('chat_key', 'in', part).where('at', '>=', from).orderBy('at').orderBy('id').execute();
+    for (const r of rows) {
+      if (r.at < sinceOf.get(r.chat_key)!) continue;
+      const list = out.get(r.chat_key);
+      const ack = { chatKey: r.chat_key, by: r.by_user_id, at: r.at };
+      if (list) list.push(ack);
+      else out.set(r.chat_key, [ack]);
+    }
+  }
+  return out;
+}
+
 /** The latest acknowledgement of every chat. */
 export async function listLatestAcks(db: Db): Promise<AckRecord[]> {
   const rows = await db
@@ -171,12 +190,15 @@ export interface WaitingRecord {
   readonly overdueSince: number | null;
 }
 
+/** Rows per statement in the multi-row writes below (9 values each, far below SQLite's and PostgreSQL's parameter limits). */
+const ROWS_PER_STATEMENT = 500;
+
 export async function putWaitingStates(db: Db, rows: readonly WaitingRecord[], now: number): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200) {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     await db
       .insertInto('waiting_state')
       .values(
-        rows.slice(i, i + 200).map((w) => ({
+        rows.slice(i, i + ROWS_PER_STATEMENT).map((w) => ({
           chat_key: w.chatKey,
           waiting_since: w.waitingSince,
           first_message_id: w.firstMessageId,
@@ -214,11 +236,11 @@ export interface EpisodeRecord {
 }
 
 export async function insertEpisodes(db: Db, episodes: readonly EpisodeRecord[]): Promise<void> {
-  for (let i = 0; i < episodes.length; i += 200) {
+  for (let i = 0; i < episodes.length; i += ROWS_PER_STATEMENT) {
     await db
       .insertInto('response_episodes')
       .values(
-        episodes.slice(i, i + 200).map((e) => ({
+        episodes.slice(i, i + ROWS_PER_STATEMENT).map((e) => ({
           chat_key: e.chatKey,
           kind: e.kind,
           started_at: e.startedAt,
@@ -233,6 +255,35 @@ export async function insertEpisodes(db: Db, episodes: readonly EpisodeRecord[])
       .onConflict((oc) => oc.columns(['chat_key', 'first_message_id', 'started_at']).doNothing())
       .execute();
   }
+}
+
+/** The open episodes (ended_at null) of the given chats. */
+export async function listOpenEpisodes(db: Db, chatKeys: readonly ChatKey[]): Promise<{ id: number; chatKey: ChatKey; firstMessageId: number | null; startedAt: number }[]> {
+  const out: { id: number; chatKey: ChatKey; firstMessageId: number | null; startedAt: number }[] = [];
+  for (let i = 0; i < chatKeys.length; i += ROWS_PER_STATEMENT) {
+    const rows = await db
+      .selectFrom('response_episodes')
+      .select(['id', 'chat_key', 'first_message_id', 'started_at'])
+      .where('chat_key', 'in', chatKeys.slice(i, i + ROWS_PER_STATEMENT))
+      .where('ended_at', 'is', null)
+      .execute();
+    for (const r of rows) out.push({ id: Number(r.id), chatKey: r.chat_key, firstMessageId: r.first_message_id === null ? null : Number(r.first_message_id), startedAt: Number(r.started_at) });
+  }
+  return out;
+}
+
+/** Closes a stored open episode with its outcome. */
+export async function closeEpisode(db: Db, id: number, e: EpisodeRecord): Promise<void> {
+  await db
+    .updateTable('response_episodes')
+    .set({ ended_at: e.endedAt, ended_by: e.endedBy, answered_by: e.answeredBy, overdue_at: e.overdueAt, kind: e.kind })
+    .where('id', '=', id)
+    .where('ended_at', 'is', null)
+    .execute();
+}
+
+export async function deleteEpisodes(db: Db, ids: readonly number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) await db.deleteFrom('response_episodes').where('id', 'in', ids.slice(i, i + ROWS_PER_STATEMENT)).execute();
 }
 
 export async function listEpisodes(db: Db, q: { from: number; to: number; chatKeys?: readonly ChatKey[] }): Promise<EpisodeRecord[]> {

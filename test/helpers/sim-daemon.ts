@@ -2,6 +2,7 @@
  * A daemon on the simulated support company, in this process, on a real store: what most app
  * and API tests start from. Events the daemon publishes are collected from the moment it starts.
  */
+import { dueChats } from '../../src/domain/overdue.ts';
 import { createDemoWorld, type DemoWorld } from '../../src/cli/demo.ts';
 import { Daemon } from '../../src/app/daemon.ts';
 import type { StoredEvent } from '../../src/app/event-bus.ts';
@@ -79,4 +80,20 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() >= end) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Waits until every queued update is ingested (no event for `quietMs`), the writer is idle and
+ * the overdue clock has flipped every wait whose deadline has passed.
+ */
+export async function settle(sim: SimDaemon, quietMs = 400): Promise<void> {
+  let last = -1;
+  await eventually(async () => {
+    await sim.daemon.whenSynced();
+    const n = sim.events.length;
+    const support = [...sim.daemon.model.overdue.values()].filter((s) => sim.daemon.model.chats.get(s.chatKey)?.kind === 'support');
+    const quiet = n === last && !sim.daemon.writer.busy && dueChats(support, sim.daemon.now()).length === 0;
+    last = n;
+    return quiet;
+  }, 30_000, quietMs);
 }
