@@ -237,6 +237,9 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<Record
       pageSize: first,
       connections,
       secondsEach: seconds,
+      // The target holds only if it holds both between changes (answers from the response
+      // cache) and while the data changes (every change makes the next answer a computation).
+      pass: steady.p99 < 50 && busy.p99 < 50,
       http: { ...shape(steady), target: 'p99 < 50 ms', pass: steady.p99 < 50 },
       httpTenChangesPerSecond: { ...shape(busy), target: 'p99 < 50 ms', pass: busy.p99 < 50 },
       httpNoResponseCache: { ...shape(uncached), target: 'p99 < 50 ms', pass: uncached.p99 < 50 },
@@ -246,6 +249,7 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<Record
       ratioHttpRateToExecuteRate: round(steady.rate / (1000 / ip.mean), 2),
       ratioUncachedHttpP50ToExecuteP50: round(uncached.p50 / ip.p50, 1),
       ratioUncachedHttpRateToExecuteRate: round(uncached.rate / (1000 / ip.mean), 2),
+      ratioChangingHttpP99ToExecuteP99: round(busy.p99 / ip.p99, 1),
     };
 
     // ---- 2. fan-out to 500 WebSocket subscribers ---------------------------------------------

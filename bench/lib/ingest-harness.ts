@@ -1,14 +1,15 @@
 /**
- * The daemon's ingest path without TDLib: the body of AccountSync.handleBatch
- * (src/app/account-sync.ts), i.e. planBatch, then applyPlan and the team layer follower inside one
- * writer transaction, keepCursors after the commit, and the overdue clock's afterCommit. The
- * follower is the Daemon's own (its TeamProjection and OverdueClock), so the team layer runs
- * exactly as in `tgdesk start`; without it, the same writer runs applyPlan alone.
+ * The daemon's ingest path without TDLib: what AccountSync.handleBatch (src/app/account-sync.ts)
+ * does with a batch, i.e. planBatch, then the Daemon's own IngestBatcher, which stores it with
+ * the batches other accounts queued meanwhile in one writer transaction and runs the team layer
+ * (TeamProjection, OverdueClock) in it, exactly as in `tgdesk start`. Without the team layer, an
+ * IngestBatcher of the same kind runs without a follower.
  */
 import { Daemon } from '../../src/app/daemon.ts';
 import { EventBus } from '../../src/app/event-bus.ts';
-import type { IngestFollower } from '../../src/app/account-sync.ts';
-import { applyPlan, keepCursors, planBatch, type AccountSyncState } from '../../src/app/ingest.ts';
+import { IngestBatcher } from '../../src/app/ingest-batcher.ts';
+import { planBatch, type AccountSyncState } from '../../src/app/ingest.ts';
+import { RecentMessages } from '../../src/app/message-cache.ts';
 import type { TeamConfig } from '../../src/app/team-model.ts';
 import { Writer } from '../../src/app/writer.ts';
 import type { TgEvent } from '../../src/domain/telegram.ts';
@@ -54,20 +55,14 @@ export async function createIngestHarness(options: HarnessOptions): Promise<Inge
 
   let daemon: Daemon | null = null;
   let writer: Writer;
-  let follower: IngestFollower | undefined;
+  let batcher: IngestBatcher;
   let now: () => number;
   if (options.follower) {
     daemon = new Daemon({ store, accounts: [], logger, team: options.team ?? {}, searchIndexer: options.searchIndexer ?? false, ...(options.now ? { now: options.now } : {}) });
     await daemon.start();
     writer = daemon.writer;
     now = daemon.now;
-    // The same follower object the Daemon hands every AccountSync.
-    const projection = (daemon as unknown as { projection: { onIngested: IngestFollower['onIngested'] } }).projection;
-    const clock = daemon.clock;
-    follower = {
-      onIngested: (trx, emit, result, at) => projection.onIngested(trx, emit, result, at),
-      afterCommit: () => clock.schedule(),
-    };
+    batcher = daemon.ingest;
   } else {
     writer = new Writer(db, store.dialect, new EventBus(db));
     let last = 0;
@@ -77,10 +72,11 @@ export async function createIngestHarness(options: HarnessOptions): Promise<Inge
       last = t > last ? t : last + 1;
       return last;
     };
+    batcher = new IngestBatcher({ writer, recent: new RecentMessages(), now });
   }
 
   const states = new Map<string, AccountSyncState>(
-    options.accounts.map((a) => [a.accountId, { accountId: a.accountId, userId: a.userId, chats: new Map(), cursors: new Map(), gapEpochs: new Map() }]),
+    options.accounts.map((a) => [a.accountId, { accountId: a.accountId, userId: a.userId, chats: new Map(), cursors: new Map(), gapEpochs: new Map(), chatStates: new Map() }]),
   );
 
   return {
@@ -90,15 +86,7 @@ export async function createIngestHarness(options: HarnessOptions): Promise<Inge
     async ingest(accountId, events) {
       const state = states.get(accountId);
       if (!state) throw new Error(`unknown account ${accountId}`);
-      const plan = planBatch(state, events);
-      await writer.run(async (trx, emit, hooks) => {
-        const at = now();
-        const r = await applyPlan(trx, state, plan, events, at);
-        await follower?.onIngested(trx, emit, r, at);
-        hooks.afterCommit(() => keepCursors(state, plan));
-        return r;
-      });
-      follower?.afterCommit?.();
+      await batcher.submit(state, planBatch(state, events), events);
     },
     async markSynced() {
       const at = now();
