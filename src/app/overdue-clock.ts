@@ -20,7 +20,7 @@ import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
 import type { Logger } from '../shared/log.ts';
 import type { StoredMessage } from '../store/messages.repository.ts';
-import { closeEpisode, deleteEpisodes, insertEpisodes, listAcksOfChats, listOpenEpisodes, putWaitingStates, type EpisodeRecord, type WaitingRecord } from '../store/team.repository.ts';
+import { closeEpisodes, deleteEpisodes, insertEpisodes, listAcksOfChats, listOpenEpisodes, putWaitingStates, type EpisodeRecord, type WaitingRecord } from '../store/team.repository.ts';
 import type { TeamModel } from './team-model.ts';
 import type { Emit, Trx, Writer } from './writer.ts';
 
@@ -135,24 +135,51 @@ export class OverdueClock {
     if (JSON.stringify(known ?? blank) !== JSON.stringify(truth)) this.model.emitTo(emit, { type: 'overdueChanged', at: now, chatKey, waiting: truth });
   }
 
-  /** Feeds new messages of one chat; falls back to a recompute when one is older than the clock. */
-  async onMessages(trx: Trx, emit: Emit, chatKey: ChatKey, messages: readonly StoredMessage[], now: UnixMs): Promise<void> {
-    if (!this.isSupport(chatKey) || messages.length === 0) return;
-    const sorted = [...messages].sort((a, b) => a.sortKey - b.sortKey);
-    const fed = this.lastFed.get(chatKey);
-    // Only a message that sorts before one the clock has seen can change the past; several in one
-    // second, in order, go through the reducer like any other.
-    if (fed === undefined || !this.model.overdue.has(chatKey) || sorted[0]!.sortKey <= fed) {
-      await this.recompute(trx, emit, chatKey, now);
-      return;
+  /**
+   * Follows one ingest transaction: new messages and deletions of many chats. Chats with a
+   * message older than what the clock has seen (or never seen) are recomputed from their stored
+   * history, which already holds the batch's deletions; the others go through the reducer,
+   * deletions first. Every chat that changed is written with one multi-row statement per table
+   * (`persistMany`), whatever the number of chats: a busy turn costs a few statements, not a few
+   * per chat.
+   */
+  async onIngest(
+    trx: Trx,
+    emit: Emit,
+    batch: { readonly messages: ReadonlyMap<ChatKey, readonly StoredMessage[]>; readonly deleted: ReadonlyMap<ChatKey, readonly number[]>; readonly recompute: ReadonlySet<ChatKey> },
+    now: UnixMs,
+  ): Promise<void> {
+    const recompute = new Set(batch.recompute);
+    const fed = new Map<ChatKey, StoredMessage[]>();
+    for (const [chatKey, messages] of batch.messages) {
+      if (recompute.has(chatKey) || !this.isSupport(chatKey) || messages.length === 0) continue;
+      const sorted = [...messages].sort((a, b) => a.sortKey - b.sortKey);
+      const last = this.lastFed.get(chatKey);
+      // Only a message that sorts before one the clock has seen can change the past; several in
+      // one second, in order, go through the reducer like any other.
+      if (last === undefined || !this.model.overdue.has(chatKey) || sorted[0]!.sortKey <= last) recompute.add(chatKey);
+      else fed.set(chatKey, sorted);
     }
-    this.lastFed.set(chatKey, sorted[sorted.length - 1]!.sortKey);
-    await this.apply(trx, emit, chatKey, sorted.map((m) => ({ kind: 'message', message: overdueMessageOf(m) }) as OverdueInput), now);
-  }
+    if (recompute.size > 0) await this.recomputeMany(trx, emit, [...recompute], now);
 
-  async onDeleted(trx: Trx, emit: Emit, chatKey: ChatKey, messageIds: readonly number[], now: UnixMs): Promise<void> {
-    if (!this.isSupport(chatKey) || messageIds.length === 0) return;
-    await this.apply(trx, emit, chatKey, [{ kind: 'deleted', messageIds: messageIds.map(String), at: now }], now);
+    const changed: { chatKey: ChatKey; changes: readonly OverdueChange[] }[] = [];
+    const chats = new Set<ChatKey>([...batch.deleted.keys(), ...fed.keys()]);
+    for (const chatKey of chats) {
+      if (recompute.has(chatKey) || !this.isSupport(chatKey)) continue;
+      const inputs: OverdueInput[] = [];
+      const deleted = batch.deleted.get(chatKey);
+      if (deleted?.length) inputs.push({ kind: 'deleted', messageIds: deleted.map(String), at: now });
+      const messages = fed.get(chatKey);
+      if (messages) {
+        this.lastFed.set(chatKey, messages[messages.length - 1]!.sortKey);
+        for (const m of messages) inputs.push({ kind: 'message', message: overdueMessageOf(m) });
+      }
+      const step = this.step(chatKey, inputs, now);
+      if (step) changed.push(step);
+    }
+    if (changed.length === 0) return;
+    await this.persistMany(trx, changed, now);
+    for (const { chatKey } of changed) this.emitIfChanged(emit, chatKey, now);
   }
 
   async onAck(trx: Trx, emit: Emit, chatKey: ChatKey, by: number, now: UnixMs): Promise<void> {
@@ -161,6 +188,17 @@ export class OverdueClock {
 
   /** Applies inputs through the reducer, persists and emits what changed. */
   private async apply(trx: Trx, emit: Emit, chatKey: ChatKey, inputs: readonly OverdueInput[], now: UnixMs): Promise<void> {
+    const step = this.step(chatKey, inputs, now);
+    if (!step) return;
+    await this.persistMany(trx, [step], now);
+    this.emitIfChanged(emit, chatKey, now);
+  }
+
+  /**
+   * Runs inputs (and a tick at `now`) through the reducer and keeps the new state in memory.
+   * Returns what must be written, or null when the stored row stays as it is.
+   */
+  private step(chatKey: ChatKey, inputs: readonly OverdueInput[], now: UnixMs): { chatKey: ChatKey; changes: readonly OverdueChange[] } | null {
     const before = this.model.overdue.get(chatKey);
     let state = before ?? initialOverdueState(chatKey);
     const changes: OverdueChange[] = [];
@@ -172,13 +210,8 @@ export class OverdueClock {
     this.model.overdue.set(chatKey, state);
     // Most messages change no wait (a reply while nothing waits, a follow-up to a running wait):
     // then there is nothing to write, which keeps ingest of busy chats cheap.
-    if (changes.length === 0 && before !== undefined && sameStoredWait(before.waiting, state.waiting)) return;
-    await this.persist(trx, chatKey, changes, now);
-    this.emitIfChanged(emit, chatKey, now);
-  }
-
-  private async persist(trx: Trx, chatKey: ChatKey, changes: readonly OverdueChange[], now: UnixMs): Promise<void> {
-    await this.persistMany(trx, [{ chatKey, changes }], now);
+    if (changes.length === 0 && before !== undefined && sameStoredWait(before.waiting, state.waiting)) return null;
+    return { chatKey, changes };
   }
 
   /**
@@ -224,16 +257,18 @@ export class OverdueClock {
     // The stored open episodes of these chats: closed if a change ended them, deleted if stale.
     const endedByKey = new Map(ended.map((e) => [`${e.chatKey}\u0000${e.firstMessageId}\u0000${e.startedAt}`, e]));
     const stale: number[] = [];
+    const closes: { id: number; episode: EpisodeRecord }[] = [];
     for (const row of await listOpenEpisodes(trx, [...current.keys()])) {
       const e = row.firstMessageId === null ? undefined : endedByKey.get(`${row.chatKey}\u0000${row.firstMessageId}\u0000${row.startedAt}`);
       if (e) {
-        await closeEpisode(trx, row.id, e);
+        closes.push({ id: row.id, episode: e });
         continue;
       }
       const w = current.get(row.chatKey) ?? null;
       // As SQL's "started_at != since OR first_message_id != first" would: a null id never differs.
       if (w === null || row.startedAt !== w.since || (row.firstMessageId !== null && row.firstMessageId !== Number(w.firstClientMessageId))) stale.push(row.id);
     }
+    await closeEpisodes(trx, closes);
     await deleteEpisodes(trx, stale);
     await insertEpisodes(trx, open);
   }

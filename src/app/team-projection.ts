@@ -162,19 +162,16 @@ export class TeamProjection {
       }
     }
     for (const [chatKey, idSet] of deleted) {
-      const ids = [...idSet];
-      model.emitTo(emit, { type: 'messagesDeleted', at: now, chatKey, messageIds: ids.map(String) });
+      model.emitTo(emit, { type: 'messagesDeleted', at: now, chatKey, messageIds: [...idSet].map(String) });
       const entry = model.chats.get(chatKey);
       if (entry?.lastMessage && idSet.has(Number(entry.lastMessage.messageId))) {
         entry.lastMessage = null;
         const [latest] = await trx.selectFrom('messages').selectAll().where('chat_key', '=', chatKey).where('deleted_at', 'is', null).orderBy('sort_key', 'desc').limit(1).execute();
         if (latest) model.setLastMessage(chatKey, (await getMessagesByIds(trx, [latest.id]))[0]!, true);
       }
-      await this.clock.onDeleted(trx, emit, chatKey, ids, now);
     }
-
-    for (const chatKey of kindChanged) await this.clock.recompute(trx, emit, chatKey, now);
-    for (const [chatKey, messages] of byChat) if (!kindChanged.has(chatKey)) await this.clock.onMessages(trx, emit, chatKey, messages, now);
+    const deletedIds = new Map<ChatKey, number[]>([...deleted].map(([chatKey, ids]) => [chatKey, [...ids]]));
+    await this.clock.onIngest(trx, emit, { messages: byChat, deleted: deletedIds, recompute: kindChanged }, now);
 
     const touched = new Set<ChatKey>([...scopeTouched, ...reclassify, ...byChat.keys(), ...deleted.keys(), ...editedChats]);
     for (const r of results) for (const k of r.chatsTouched) touched.add(k);

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { ChatKey } from '../domain/ids.ts';
+import { bulkInsert, bulkUpdate, type BulkInsertSpec, type BulkUpdateSpec } from './bulk.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database>;
@@ -190,37 +191,22 @@ export interface WaitingRecord {
   readonly overdueSince: number | null;
 }
 
-/** Rows per statement in the multi-row writes below (9 values each, far below SQLite's and PostgreSQL's parameter limits). */
-const ROWS_PER_STATEMENT = 500;
+// Written on every ingest turn that starts or ends a wait: plain multi-row SQL (bulk.ts).
+const WAITING_UPSERT: BulkInsertSpec = {
+  table: 'waiting_state',
+  columns: ['chat_key', 'waiting_since', 'first_message_id', 'deadline', 'overdue_since', 'acknowledged_by', 'acknowledged_at', 'updated_at'],
+  conflict: ['chat_key'],
+  update: ['waiting_since', 'first_message_id', 'deadline', 'overdue_since', 'updated_at'],
+};
 
 export async function putWaitingStates(db: Db, rows: readonly WaitingRecord[], now: number): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    await db
-      .insertInto('waiting_state')
-      .values(
-        rows.slice(i, i + ROWS_PER_STATEMENT).map((w) => ({
-          chat_key: w.chatKey,
-          waiting_since: w.waitingSince,
-          first_message_id: w.firstMessageId,
-          // +Infinity (business hours that never come) is stored as null: "no deadline".
-          deadline: w.deadline !== null && Number.isFinite(w.deadline) ? w.deadline : null,
-          overdue_since: w.overdueSince,
-          acknowledged_by: null,
-          acknowledged_at: null,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.column('chat_key').doUpdateSet((eb) => ({
-          waiting_since: eb.ref('excluded.waiting_since'),
-          first_message_id: eb.ref('excluded.first_message_id'),
-          deadline: eb.ref('excluded.deadline'),
-          overdue_since: eb.ref('excluded.overdue_since'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
+  if (rows.length === 0) return;
+  await bulkInsert(
+    db as Kysely<unknown>,
+    WAITING_UPSERT,
+    // +Infinity (business hours that never come) is stored as null: "no deadline".
+    rows.map((w) => [w.chatKey, w.waitingSince, w.firstMessageId, w.deadline !== null && Number.isFinite(w.deadline) ? w.deadline : null, w.overdueSince, null, null, now]),
+  );
 }
 
 export interface EpisodeRecord {
@@ -235,27 +221,23 @@ export interface EpisodeRecord {
   readonly thresholdSeconds: number;
 }
 
+const EPISODE_INSERT: BulkInsertSpec = {
+  table: 'response_episodes',
+  columns: ['chat_key', 'kind', 'started_at', 'first_message_id', 'ended_at', 'ended_by', 'answered_by', 'overdue_at', 'threshold_seconds'],
+  conflict: ['chat_key', 'first_message_id', 'started_at'],
+};
+
 export async function insertEpisodes(db: Db, episodes: readonly EpisodeRecord[]): Promise<void> {
-  for (let i = 0; i < episodes.length; i += ROWS_PER_STATEMENT) {
-    await db
-      .insertInto('response_episodes')
-      .values(
-        episodes.slice(i, i + ROWS_PER_STATEMENT).map((e) => ({
-          chat_key: e.chatKey,
-          kind: e.kind,
-          started_at: e.startedAt,
-          first_message_id: e.firstMessageId,
-          ended_at: e.endedAt,
-          ended_by: e.endedBy,
-          answered_by: e.answeredBy,
-          overdue_at: e.overdueAt,
-          threshold_seconds: e.thresholdSeconds,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['chat_key', 'first_message_id', 'started_at']).doNothing())
-      .execute();
-  }
+  if (episodes.length === 0) return;
+  await bulkInsert(
+    db as Kysely<unknown>,
+    EPISODE_INSERT,
+    episodes.map((e) => [e.chatKey, e.kind, e.startedAt, e.firstMessageId, e.endedAt, e.endedBy, e.answeredBy, e.overdueAt, e.thresholdSeconds]),
+  );
 }
+
+/** Keys per IN list: far below SQLite's and PostgreSQL's parameter limits. */
+const ROWS_PER_STATEMENT = 500;
 
 /** The open episodes (ended_at null) of the given chats. */
 export async function listOpenEpisodes(db: Db, chatKeys: readonly ChatKey[]): Promise<{ id: number; chatKey: ChatKey; firstMessageId: number | null; startedAt: number }[]> {
@@ -272,14 +254,27 @@ export async function listOpenEpisodes(db: Db, chatKeys: readonly ChatKey[]): Pr
   return out;
 }
 
-/** Closes a stored open episode with its outcome. */
-export async function closeEpisode(db: Db, id: number, e: EpisodeRecord): Promise<void> {
-  await db
-    .updateTable('response_episodes')
-    .set({ ended_at: e.endedAt, ended_by: e.endedBy, answered_by: e.answeredBy, overdue_at: e.overdueAt, kind: e.kind })
-    .where('id', '=', id)
-    .where('ended_at', 'is', null)
-    .execute();
+const EPISODE_CLOSE: BulkUpdateSpec = {
+  table: 'response_episodes',
+  key: { name: 'id', pgType: 'bigint' },
+  set: [
+    { name: 'ended_at', pgType: 'bigint' },
+    { name: 'ended_by', pgType: 'text' },
+    { name: 'answered_by', pgType: 'bigint' },
+    { name: 'overdue_at', pgType: 'bigint' },
+    { name: 'kind', pgType: 'text' },
+  ],
+  where: '"response_episodes"."ended_at" is null',
+};
+
+/** Closes stored open episodes with their outcomes, in one statement per chunk. */
+export async function closeEpisodes(db: Db, closes: readonly { id: number; episode: EpisodeRecord }[]): Promise<void> {
+  if (closes.length === 0) return;
+  await bulkUpdate(
+    db as Kysely<unknown>,
+    EPISODE_CLOSE,
+    closes.map(({ id, episode: e }) => [id, e.endedAt, e.endedBy, e.answeredBy, e.overdueAt, e.kind]),
+  );
 }
 
 export async function deleteEpisodes(db: Db, ids: readonly number[]): Promise<void> {
