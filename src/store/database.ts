@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrateToLatest, type Dialect, type MigrationReport } from './migrations/index.ts';
@@ -50,7 +50,7 @@ function openSqlite(dataDir: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(database) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -58,6 +58,24 @@ function openSqlite(dataDir: string): Store {
     migrate: () => migrateToLatest(db as Kysely<unknown>, 'sqlite'),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Kysely runs SQLite migrations outside a transaction because its adapter says SQLite has no
+ * transactional DDL, but it has: CREATE TABLE, CREATE INDEX and FTS5 tables all roll back. Run
+ * outside a transaction, a daemon killed in the middle of a migration leaves its first tables
+ * behind without the migration recorded, and every later start fails on "table already exists".
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * Schema migrations, applied in order by Kysely's Migrator at start and by `tgdesk migrate`.
  * One list serves SQLite and PostgreSQL. A released migration is never edited: add a new file.
+ * Pending migrations run in one transaction on both (src/store/database.ts tells Kysely that
+ * SQLite's DDL is transactional), so a process killed mid-migration leaves the schema as it was.
  */
 import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
 import { syncCore } from './0001-sync-core.ts';
@@ -25,10 +27,10 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['0007_search_events', searchEvents],
 ];
 
-export function migrationProvider(dialect: Dialect): MigrationProvider {
+export function migrationProvider(dialect: Dialect, migrations: typeof MIGRATIONS = MIGRATIONS): MigrationProvider {
   return {
     async getMigrations() {
-      return Object.fromEntries(MIGRATIONS.map(([name, factory]) => [name, factory(dialect)]));
+      return Object.fromEntries(migrations.map(([name, factory]) => [name, factory(dialect)]));
     },
   };
 }
@@ -42,8 +44,8 @@ export interface MigrationReport {
  * tables across every schema unless told which, so without it two tgdesk stores in one database
  * (tests, several installations) could mistake each other's migration state for their own.
  */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string, migrations: typeof MIGRATIONS = MIGRATIONS): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect, migrations), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
