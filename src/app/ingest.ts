@@ -56,6 +56,8 @@ export interface IngestResult {
   readonly deleted: ReadonlyMap<ChatKey, readonly number[]>;
   /** Chats whose content edits were applied, by stored id. */
   readonly edited: ReadonlyMap<ChatKey, readonly number[]>;
+  /** Stored ids of every message the transaction edited or deleted after storing (shared by its results). */
+  readonly changedIds: ReadonlySet<number>;
   readonly newChats: ReadonlySet<ChatKey>;
   readonly titleChanged: ReadonlySet<ChatKey>;
   readonly membersChanged: ReadonlySet<ChatKey>;
@@ -366,8 +368,9 @@ export async function applyPlans(trx: Transaction<Database>, jobs: readonly Inge
       needsReconcile: j.plan.needsReconcile,
       chatsTouched: j.plan.chatsTouched,
       stored: j.plan.messages.map((m, k) => ({ chatKey: m.chatKey, ref: mine[k]!, message: m.message })),
-      deleted: changes[i]!.deleted,
-      edited: changes[i]!.edited,
+      deleted: changes.perJob[i]!.deleted,
+      edited: changes.perJob[i]!.edited,
+      changedIds: changes.changedIds,
       newChats: new Set(j.plan.chats.map((c) => c.key)),
       titleChanged: new Set(j.plan.titles.keys()),
       membersChanged: new Set(j.plan.members.map((m) => m.chatKey)),
@@ -423,7 +426,11 @@ async function mergeAccountChats(trx: Transaction<Database>, jobs: readonly Inge
  * Edits, content changes and deletions of stored messages. Each account reports the same change
  * of a shared message; it is written once (the newest edit date, the last content).
  */
-async function applyMessageChanges(trx: Transaction<Database>, jobs: readonly IngestJob[], now: number): Promise<{ deleted: Map<ChatKey, number[]>; edited: Map<ChatKey, number[]> }[]> {
+async function applyMessageChanges(
+  trx: Transaction<Database>,
+  jobs: readonly IngestJob[],
+  now: number,
+): Promise<{ perJob: { deleted: Map<ChatKey, number[]>; edited: Map<ChatKey, number[]> }[]; changedIds: Set<number> }> {
   const editDates = new Map<number, number>();
   const contents = new Map<number, Plan['contents'][number]['content']>();
   const deletedIds = new Set<number>();
@@ -456,7 +463,7 @@ async function applyMessageChanges(trx: Transaction<Database>, jobs: readonly In
   await setEditDates(trx, [...editDates].map(([id, editDate]) => ({ id, editDate })));
   await setContents(trx, [...contents].map(([id, content]) => ({ id, content })));
   await markDeleted(trx, [...deletedIds], now);
-  return out;
+  return { perJob: out, changedIds: new Set([...editDates.keys(), ...contents.keys(), ...deletedIds]) };
 }
 
 /** Keeps a stored job's cursors and chat rows in memory; call after the transaction that stored them committed. */

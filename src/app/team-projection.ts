@@ -109,8 +109,7 @@ export class TeamProjection {
 
     // New messages: activity, last message, message events, the overdue clock. A message several
     // accounts delivered is new in one result only.
-    const newIds = results.flatMap((r) => r.stored.filter((s) => s.ref.inserted).map((s) => s.ref.id));
-    const newMessages = newIds.length ? await getMessagesByIds(trx, newIds) : [];
+    const newMessages = await this.newMessagesOf(trx, results);
     const byChat = new Map<ChatKey, StoredMessage[]>();
     for (const m of newMessages) {
       const entry = model.chats.get(m.chatKey);
@@ -176,6 +175,24 @@ export class TeamProjection {
     const touched = new Set<ChatKey>([...scopeTouched, ...reclassify, ...byChat.keys(), ...deleted.keys(), ...editedChats]);
     for (const r of results) for (const k of r.chatsTouched) touched.add(k);
     model.emitDialogDiffs(emit, touched, now);
+  }
+
+  /**
+   * The messages the transaction stored for the first time, oldest id first, as stored now: the
+   * rows the insert returned, read back only where the same transaction edited or deleted them.
+   */
+  private async newMessagesOf(trx: Trx, results: readonly IngestResult[]): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    const reread: number[] = [];
+    for (const r of results) {
+      for (const { ref } of r.stored) {
+        if (!ref.inserted) continue;
+        if (ref.row && !r.changedIds.has(ref.id)) out.push(ref.row);
+        else reread.push(ref.id);
+      }
+    }
+    if (reread.length > 0) out.push(...(await getMessagesByIds(trx, reread)));
+    return out.sort((a, b) => a.id - b.id);
   }
 
   emitSyncState(emit: Emit, accountId: string, authState: string, phase: AccountSyncPhase, now: UnixMs): void {

@@ -94,6 +94,12 @@ export interface StoredRef {
   readonly sortKey: number;
   /** True when this call stored the message for the first time (not a replay, not a second account). */
   readonly inserted: boolean;
+  /**
+   * The row as this call inserted it, on the ref that reports the insert: followers in the same
+   * transaction need not read it back. Later changes in that transaction (an edit, a deletion)
+   * are not in it.
+   */
+  readonly row?: StoredMessage;
 }
 
 /** Messages known to be stored, by `chatKey \0 msgKey`; the caller fills it only after a commit. */
@@ -197,10 +203,11 @@ export async function upsertAccountMessages(db: Db, items: readonly AccountMessa
 
   const idByIdentity = new Map<string, number>();
   const insertedIdentities = new Set<string>();
+  const written = [...rowsByIdentity.values()];
   const returned = await bulkInsert<{ id: number; chat_key: string; msg_key: string; first_seen_at: number }>(
     db as Kysely<unknown>,
     MESSAGE_UPSERT,
-    [...rowsByIdentity.values()].map((k) => {
+    written.map((k) => {
       const m = k.item.message;
       const content = contentColumns(m);
       return [
@@ -228,6 +235,30 @@ export async function upsertAccountMessages(db: Db, items: readonly AccountMessa
     idByIdentity.set(identity, Number(r.id));
     if (Number(r.first_seen_at) === now) insertedIdentities.add(identity);
   }
+  const insertedRows = new Map<string, StoredMessage>();
+  for (const k of written) {
+    const identity = `${k.chatKey}\u0000${k.msgKey}`;
+    if (!insertedIdentities.has(identity)) continue;
+    const m = k.item.message;
+    insertedRows.set(identity, {
+      id: idByIdentity.get(identity)!,
+      chatKey: k.chatKey,
+      msgKey: k.msgKey,
+      sortKey: k.sortKey,
+      senderKey: senderKey(m.sender),
+      senderUserId: m.sender.kind === 'user' ? m.sender.id : null,
+      date: m.date,
+      editDate: m.editDate,
+      replyToKey: k.replyToKey,
+      text: m.text,
+      entities: m.entities,
+      hasMention: m.entities.some((e) => mentionTypes.has(e.type)),
+      contentKind: m.contentKind,
+      mediaSummary: m.mediaSummary,
+      isService: m.isService,
+      deletedAt: null,
+    });
+  }
   const missing = [...rowsByIdentity.values()].filter((k) => !idByIdentity.has(`${k.chatKey}\u0000${k.msgKey}`));
   for (const [identity, id] of await loadIds(db, missing.map((k) => ({ chatKey: k.chatKey, msgKey: k.msgKey })))) idByIdentity.set(identity, id);
   const reported = new Set<string>();
@@ -236,7 +267,8 @@ export async function upsertAccountMessages(db: Db, items: readonly AccountMessa
     // A message twice in one batch is new only the first time.
     const inserted = insertedIdentities.has(identity) && !reported.has(identity);
     reported.add(identity);
-    refs[k.index] = { id: idByIdentity.get(identity) ?? 0, msgKey: k.msgKey, sortKey: k.sortKey, inserted };
+    const row = inserted ? insertedRows.get(identity) : undefined;
+    refs[k.index] = { id: idByIdentity.get(identity) ?? 0, msgKey: k.msgKey, sortKey: k.sortKey, inserted, ...(row ? { row } : {}) };
   }
 
   if (newAliases.length > 0) {
