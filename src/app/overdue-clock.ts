@@ -15,7 +15,8 @@
  * publish before the next is written, earliest deadline first, so the first flips of a busy
  * second are not held back by the last.
  */
-import { applyOverdueInput, initialOverdueState, nextDeadline, recomputeOverdue, type OverdueChange, type OverdueInput, type OverdueMessage, type Waiting } from '../domain/overdue.ts';
+import { applyOverdueInput, initialOverdueState, nextDeadline, recomputeOverdue, type OverdueChange, type OverdueContext, type OverdueInput, type OverdueMessage, type Waiting } from '../domain/overdue.ts';
+import { isTeamSender } from '../domain/roster.ts';
 import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
 import type { Logger } from '../shared/log.ts';
@@ -24,8 +25,14 @@ import { closeEpisodes, deleteEpisodes, insertEpisodes, listAcksOfChats, listOpe
 import type { TeamModel } from './team-model.ts';
 import type { Emit, Trx, Writer } from './writer.ts';
 
-/** How much history a recompute replays: enough for any wait a human would still be in. */
+/**
+ * How much history a recompute replays first: enough for almost every chat. A window without a
+ * team answer in it may start in the middle of a wait (a client, or a bot off the roster, wrote
+ * more than that since the last answer), so such a chat is read further back, up to
+ * RECOMPUTE_MESSAGES_MAX.
+ */
 const RECOMPUTE_MESSAGES = 300;
+const RECOMPUTE_MESSAGES_MAX = 100_000;
 /**
  * The timer never sleeps longer than this: if the wall clock jumps (a VM resumed, NTP stepped
  * the clock), deadlines are re-checked within this time rather than at the old delay.
@@ -105,6 +112,13 @@ export class OverdueClock {
     for (let i = 0; i < support.length; i += HISTORY_CHUNK) {
       const part = support.slice(i, i + HISTORY_CHUNK);
       const histories = await readHistories(trx, part, RECOMPUTE_MESSAGES);
+      // A full window with no answer in it does not show where the wait began: read further back.
+      for (let limit = RECOMPUTE_MESSAGES; limit < RECOMPUTE_MESSAGES_MAX; ) {
+        const unanswered = part.filter((chatKey) => mayStartMidWait(histories.get(chatKey), limit, this.model.roster));
+        if (unanswered.length === 0) break;
+        limit = Math.min(limit * 8, RECOMPUTE_MESSAGES_MAX);
+        for (const [chatKey, history] of await readHistories(trx, unanswered, limit)) histories.set(chatKey, history);
+      }
       const sinceOf = new Map<ChatKey, number>();
       for (const chatKey of part) {
         const history = histories.get(chatKey) ?? [];
@@ -406,6 +420,15 @@ function waitingRecordOf(chatKey: ChatKey, w: Waiting | null): WaitingRecord {
 
 function openEpisodeOf(chatKey: ChatKey, w: Waiting, thresholdSeconds: number): EpisodeRecord {
   return { chatKey, kind: w.kind, startedAt: w.since, firstMessageId: Number(w.firstClientMessageId), endedAt: null, endedBy: null, answeredBy: null, overdueAt: null, thresholdSeconds };
+}
+
+/**
+ * Whether a chat's newest `limit` messages may begin inside a wait: the window is full and holds
+ * no team message, the one kind of message that answers everything before it.
+ */
+function mayStartMidWait(history: readonly HistoryEntry[] | undefined, limit: number, roster: OverdueContext['roster']): boolean {
+  if (!history || history.length < limit) return false;
+  return !history.some((h) => h.deletedAt === null && !h.message.isService && isTeamSender(roster, h.message.sender));
 }
 
 interface HistoryEntry {
