@@ -2,7 +2,10 @@
  * The API over real HTTP against a daemon on the simulator: GraphQL-over-HTTP behaviour, auth,
  * errors and their codes, the queries of the contract, and the operational endpoints.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../src/graphql/server.ts';
+import { createMemoryLogger } from '../src/shared/log.ts';
 import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
 import { eventually } from './helpers/sim-daemon.ts';
 import { supportChat } from './helpers/api-fixtures.ts';
@@ -75,6 +78,72 @@ describe('transport (GraphQL over HTTP)', () => {
     const mutation = await h.gql('mutation { raiseAlarm(chatId: "-100999", reason: "x") { reason } }');
     expect(codes(mutation.body)).toEqual(['NOT_FOUND']);
     expect(mutation.body.data).toBeNull();
+  });
+
+  it('masks an unexpected error: the client gets a fixed message and INTERNAL_SERVER_ERROR, the log gets the cause', async () => {
+    // A daemon whose store lost a table under it: the resolver hits an error nobody planned for.
+    const logger = createMemoryLogger('warn');
+    const api = await startApiServer({ daemon: h.sim.daemon, logger, host: '127.0.0.1', port: 0 });
+    await sql`ALTER TABLE audit_log RENAME TO audit_log_away`.execute(h.sim.store.db);
+    try {
+      const res = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${h.tokens.manager}` },
+        body: JSON.stringify({ query: '{ auditLog(first: 5) { id action } }' }),
+      });
+      const body = (await res.json()) as { data: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+      expect(body.data).toBeNull();
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors[0]!.message).toBe('Unexpected error.');
+      // Only the code: no SQL, no stack, no original error for the client.
+      expect(Object.keys(body.errors[0]!.extensions)).toEqual(['code']);
+      expect(body.errors[0]!.extensions['code']).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(body)).not.toMatch(/audit_log|no such table|SqliteError|\.ts:/);
+      // The log has what the client does not: the store's own error, where it came from, and the field.
+      const logged = logger.lines.map((l) => JSON.parse(l) as { level: string; msg: string; error?: { name?: string; message?: string }; stack?: string; path?: string });
+      const entry = logged.find((l) => l.msg === 'unexpected API error');
+      expect(entry?.level).toBe('error');
+      expect(entry?.error).toMatchObject({ name: 'SqliteError', message: 'no such table: audit_log' });
+      expect(entry?.stack).toMatch(/SqliteError: no such table: audit_log\n\s+at /);
+      expect(entry?.path).toBe('auditLog');
+      // Expected errors are not "unexpected": a NOT_FOUND goes to the client as it is and is not logged.
+      const lines = logger.lines.length;
+      const missing = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.manager}` },
+        body: JSON.stringify({ query: '{ chat(id: "-100999") { id } }' }),
+      });
+      expect(((await missing.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('NOT_FOUND');
+      expect(logger.lines.length).toBe(lines);
+    } finally {
+      await sql`ALTER TABLE audit_log_away RENAME TO audit_log`.execute(h.sim.store.db);
+      await api.close();
+    }
+    expect((await h.gql('{ auditLog(first: 1) { id } }')).body.errors).toBeUndefined();
+  });
+
+  it('gives any other Telegram refusal TELEGRAM_ERROR with Telegram\'s reason, and changes nothing', async () => {
+    const chat = supportChat(h, 2);
+    const dialog = async () =>
+      (await h.gql<{ dialogs: { nodes: { chat: { id: string }; isMuted: boolean }[] } }>(`{ dialogs(accountId: "${chat.accountId}", first: 500) { nodes { chat { id } isMuted } } }`)).body.data!.dialogs.nodes.find(
+        (n) => n.chat.id === chat.chatId,
+      )!;
+    const before = await dialog();
+    expect(before.isMuted).toBe(false);
+    h.sim.demo.world.failures.error({ method: 'setChatNotificationSettings', accountUserId: chat.accountUserId, code: 400, message: 'CHAT_RESTRICTED', times: 1 });
+    const r = await h.gql(`mutation { muteChat(accountId: "${chat.accountId}", chatId: "${chat.chatId}", forSeconds: 3600) { isMuted } }`);
+    expect(r.status).toBe(200);
+    expect(codes(r.body)).toEqual(['TELEGRAM_ERROR']);
+    expect(r.body.errors![0]!.message).toContain('CHAT_RESTRICTED');
+    expect(r.body.errors![0]!.extensions).toMatchObject({ method: 'setChatNotificationSettings', tdCode: 400, tdMessage: 'CHAT_RESTRICTED' });
+    expect(r.body.data).toBeNull();
+    expect(await dialog()).toEqual(before);
+    const [audit] = await h.sim.daemon.audit.list({ limit: 1 });
+    expect(audit).toMatchObject({ action: 'muteChat', outcome: 'error', errorCode: 'TELEGRAM_ERROR' });
+    // The refusal was Telegram's, once: the same call now goes through.
+    const again = await h.gql(`mutation { muteChat(accountId: "${chat.accountId}", chatId: "${chat.chatId}", forSeconds: 3600) { isMuted } }`);
+    expect(again.body).toEqual({ data: { muteChat: { isMuted: true } } });
+    await h.gql(`mutation { muteChat(accountId: "${chat.accountId}", chatId: "${chat.chatId}", muted: false) { isMuted } }`);
   });
 
   it('stops accepting a revoked token', async () => {

@@ -101,6 +101,21 @@ export function maskError(error: unknown, message: string): GraphQLError {
 }
 
 /**
+ * What the log needs to find an unexpected error's cause, which the client never sees: the error
+ * the resolver hit (not GraphQL's wrapper, which keeps only its message) with its stack, and the
+ * field it broke.
+ */
+function unexpectedErrorFields(error: unknown): Record<string, unknown> {
+  const gql = isGraphQLError(error) ? error : null;
+  const cause: unknown = gql?.originalError ?? error;
+  return {
+    error: cause,
+    ...(cause instanceof Error && cause.stack ? { stack: cause.stack } : {}),
+    ...(gql?.path ? { path: gql.path.join('.') } : {}),
+  };
+}
+
+/**
  * Queries and mutations run on graphql-js's own `execute` rather than yoga's default executor
  * (@graphql-tools/executor, which adds @defer/@stream and abort signals this schema does not
  * use): the same results for a 100-row dialogs page in about half the time (1.0 against 1.9 ms
@@ -218,7 +233,7 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
     maskedErrors: {
       maskError: (error, message) => {
         const masked = maskError(error, message);
-        if (masked.extensions?.['code'] === 'INTERNAL_SERVER_ERROR') logger.error('unexpected API error', { error });
+        if (masked.extensions?.['code'] === 'INTERNAL_SERVER_ERROR') logger.error('unexpected API error', unexpectedErrorFields(error));
         return masked;
       },
     },
