@@ -13,7 +13,7 @@ import { chatKeyOf, hasSharedMessageIds, isServerMessageId, type ChatKey, type C
 import type { ChatMemberStatus, ChatPosition, TgChat, TgEvent, TgMessage, TgUser } from '../domain/telegram.ts';
 import type { AccountChatState } from '../store/chats.repository.ts';
 import { listAccountChatsByKeys, putAccountChatRows, setChatTitle, upsertChatMembers, upsertChats, type AccountChatRecord } from '../store/chats.repository.ts';
-import { markDeleted, refKey, resolveMessageIds, setContents, setEditDates, upsertAccountMessages, type KnownMessages, type MessageRef, type MessageToStore, type StoredRef } from '../store/messages.repository.ts';
+import { markDeleted, refKey, resolveMessageIds, setContents, setEditDates, upsertAccountMessages, type AccountMessageToStore, type KnownMessages, type MessageRef, type StoredRef } from '../store/messages.repository.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { putCursorsOfAccounts, type SyncCursor } from '../store/sync-cursors.repository.ts';
@@ -73,7 +73,8 @@ export interface Plan {
   fullStates: Map<ChatKey, AccountChatRow>;
   patches: Map<ChatKey, Partial<AccountChatState>>;
   titles: Map<ChatKey, string>;
-  messages: MessageToStore[];
+  /** Tagged with the planning account, so the transaction that stores many plans copies nothing. */
+  messages: AccountMessageToStore[];
   edits: { ref: MessageRef; editDate: number }[];
   contents: { ref: MessageRef; content: Pick<TgMessage, 'text' | 'entities' | 'contentKind' | 'mediaSummary'> }[];
   deletes: MessageRef[];
@@ -124,21 +125,28 @@ function chatStateOf(chat: TgChat): AccountChatState {
 export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): Plan {
   // Note: gap epochs are bumped here, before the commit; a failed batch only causes an extra reconcile.
   const plan = emptyPlan();
+  const { accountId } = state;
   const seenInBatch = new Map<number, Set<number>>();
-  const planned = new Map<string, number>();
+  // Index in plan.messages by chat, then message id: numeric keys, no key string per message.
+  const planned = new Map<number, Map<number, number>>();
   const cursorOf = (tdChatId: number): SyncCursor =>
     plan.cursorChanges.get(tdChatId) ?? state.cursors.get(tdChatId) ?? { tdChatId, completeTo: 0, isSynced: false };
-
+  // Rows and patches in the plan are its own copies: later events of the batch change them in
+  // place (a busy batch carries many read-count and position updates per chat).
   const patch = (chatKey: ChatKey, p: Partial<AccountChatState>): void => {
     plan.chatsTouched.add(chatKey);
-    const full = plan.fullStates.get(chatKey);
-    if (full) plan.fullStates.set(chatKey, { ...full, ...p });
-    else plan.patches.set(chatKey, { ...plan.patches.get(chatKey), ...p });
+    const own = plan.fullStates.get(chatKey) ?? plan.patches.get(chatKey);
+    if (own) Object.assign(own, p);
+    else plan.patches.set(chatKey, { ...p });
+  };
+  const moveCursor = (c: SyncCursor, change: Partial<SyncCursor>): void => {
+    if (plan.cursorChanges.get(c.tdChatId) === c) Object.assign(c, change);
+    else plan.cursorChanges.set(c.tdChatId, { ...c, ...change });
   };
 
   const markGap = (tdChatId: number): void => {
     const c = cursorOf(tdChatId);
-    if (c.isSynced) plan.cursorChanges.set(tdChatId, { ...c, isSynced: false });
+    if (c.isSynced) moveCursor(c, { isSynced: false });
     state.gapEpochs.set(tdChatId, (state.gapEpochs.get(tdChatId) ?? 0) + 1);
     plan.needsReconcile.add(tdChatId);
   };
@@ -171,20 +179,21 @@ export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): 
       return;
     }
     // A new message comes as an update and again as the chat's last message: store one copy, the newest edit.
-    const identity = `${m.tdChatId}:${m.tdMessageId}`;
-    const at = planned.get(identity);
+    let inChat = planned.get(m.tdChatId);
+    if (!inChat) planned.set(m.tdChatId, (inChat = new Map()));
+    const at = inChat.get(m.tdMessageId);
     if (at === undefined) {
-      planned.set(identity, plan.messages.length);
-      plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m });
+      inChat.set(m.tdMessageId, plan.messages.length);
+      plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m, accountId });
     } else if (m.editDate > plan.messages[at]!.message.editDate) {
-      plan.messages[at] = { chatKey: known.chatKey, chatType: known.type, message: m };
+      plan.messages[at] = { chatKey: known.chatKey, chatType: known.type, message: m, accountId };
     }
     plan.chatsTouched.add(known.chatKey);
     if (!live) return;
     let seen = seenInBatch.get(m.tdChatId);
     if (!seen) seenInBatch.set(m.tdChatId, (seen = new Set()));
     seen.add(m.tdMessageId);
-    if (c.isSynced && m.tdMessageId > c.completeTo) plan.cursorChanges.set(m.tdChatId, { ...c, completeTo: m.tdMessageId });
+    if (c.isSynced && m.tdMessageId > c.completeTo) moveCursor(c, { completeTo: m.tdMessageId });
     if (!c.isSynced) plan.needsReconcile.add(m.tdChatId);
   };
 
@@ -353,8 +362,7 @@ export async function applyPlans(trx: Transaction<Database>, jobs: readonly Inge
   await putAccountChatRows(trx, [...new Map(rowsByJob.flat().map((r) => [`${r.accountId}\u0000${r.chatKey}`, r] as const)).values()], now);
   for (const j of jobs) for (const [chatKey, title] of j.plan.titles) await setChatTitle(trx, chatKey, title, now);
 
-  const items = jobs.flatMap((j) => j.plan.messages.map((m) => ({ ...m, accountId: j.state.accountId })));
-  const refs = await upsertAccountMessages(trx, items, now, known);
+  const refs = await upsertAccountMessages(trx, jobs.length === 1 ? jobs[0]!.plan.messages : jobs.flatMap((j) => j.plan.messages), now, known);
   const changes = await applyMessageChanges(trx, jobs, now);
 
   await upsertChatMembers(trx, jobs.flatMap((j) => j.plan.members), now);
@@ -487,7 +495,7 @@ export function planHistory(state: AccountSyncState, messages: readonly TgMessag
   for (const m of messages) {
     const known = state.chats.get(m.tdChatId);
     if (!known || !isServerMessageId(m.tdMessageId)) continue;
-    plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m });
+    plan.messages.push({ chatKey: known.chatKey, chatType: known.type, message: m, accountId: state.accountId });
     plan.chatsTouched.add(known.chatKey);
   }
   return plan;

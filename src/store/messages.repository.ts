@@ -102,9 +102,9 @@ export interface StoredRef {
   readonly row?: StoredMessage;
 }
 
-/** Messages known to be stored, by `chatKey \0 msgKey`; the caller fills it only after a commit. */
+/** Supergroup messages known to be stored, by chat and Telegram id; the caller fills it only after a commit. */
 export interface KnownMessages {
-  get(identity: string): { readonly id: number; readonly editDate: number } | undefined;
+  get(chatKey: ChatKey, tdMessageId: number): { readonly id: number; readonly editDate: number } | undefined;
 }
 
 /** Stores messages seen by one account; see upsertAccountMessages. */
@@ -126,10 +126,10 @@ export async function upsertAccountMessages(db: Db, items: readonly AccountMessa
   items.forEach((item, index) => {
     if (!hasSharedMessageIds(item.chatType)) return perAccount.push({ index, item });
     // Another account's copy of a message already stored, and no newer edit: nothing to write.
-    const msgKey = messageKeyOf(item.chatType, item.message.tdMessageId, item.message.sender, item.message.date, 0);
-    const hit = known?.get(`${item.chatKey}\u0000${msgKey}`);
+    const hit = known?.get(item.chatKey, item.message.tdMessageId);
     if (hit && hit.editDate >= item.message.editDate) {
-      refs[index] = { id: hit.id, msgKey, sortKey: messageSortKeyOf(item.chatType, item.message.tdMessageId, item.message.date, 0), inserted: false };
+      const m = item.message;
+      refs[index] = { id: hit.id, msgKey: messageKeyOf(item.chatType, m.tdMessageId, m.sender, m.date, 0), sortKey: messageSortKeyOf(item.chatType, m.tdMessageId, m.date, 0), inserted: false };
       return;
     }
     shared.push({ index, item });
