@@ -121,7 +121,7 @@ export async function runDemoCommand(): Promise<number> {
       `  curl -s ${auth} '${url}/graphql?query=%7Bdialogs(accountId:%22${firstAccount}%22,order:URGENCY,first:5)%7BtotalCount%20unreadChatCount%20nodes%7Bchat%7Btitle%20kind%7DunreadCount%20isOverdue%7D%7D%7D'`,
       `  curl -N ${auth} -H 'accept: text/event-stream' '${url}/graphql?query=subscription%7BteamSummaryChanged%7BoverdueChats%20alarms%20unreadSupportChats%7D%7D'`,
       ...taskExample(running.daemon, url, auth),
-      `  TGDESK_DATA_DIR=${config.dataDir} tgdesk token create --role viewer --name wall    (more tokens; see docs/api.md)`,
+      `  TGDESK_DATA_DIR=${config.dataDir} tgdesk token create --role viewer --name wall    # more tokens; see docs/api.md`,
       '',
       'Stop with Ctrl-C.',
       '',
@@ -136,7 +136,7 @@ function taskExample(daemon: Awaited<ReturnType<typeof runDaemon>>['daemon'], ur
   const chat = [...daemon.model.chats.values()].find((c) => c.kind === 'support' && c.lastMessage);
   if (!chat) return [];
   const query = `mutation { markMessageAsTask(chatId: \\"${chat.record.key}\\", messageId: \\"${chat.lastMessage!.messageId}\\") { id title link status } }`;
-  return [`  curl -s ${url}/graphql ${auth} -H 'content-type: application/json' -d '{"query":"${query}"}'    (a task; see docs/portal.md)`];
+  return [`  curl -s ${url}/graphql ${auth} -H 'content-type: application/json' -d '{"query":"${query}"}'    # a task; see docs/portal.md`];
 }
 
 /**
