@@ -224,6 +224,29 @@ describe('ignore list', () => {
     expect(normalizeForIgnore('  Всё ОК!!! 👍🏽 ')).toBe('все ок 👍');
   });
 
+  it('answers as matching the whole normalized text would, for texts of every shape', () => {
+    // The check skips normalizing texts with a letter no phrase has; it must never change an answer.
+    const custom = compileOverduePolicy({ ignorePatterns: ['принято в работу', 'ok 2', 'всё хорошо'] });
+    const pieces = ['спасибо', 'СПАСИБО', 'Всё', 'ВСЁ', 'хорошо', 'ок', 'OK', 'ｏｋ', 'thanks', 'Thank', 'you', '👍', '👍🏽', '🙏', '!!!', '...', ',', '2', '502', 'db-prod-2', 'ёж', 'принято', 'в', 'работу', 'ﬁ', 'x', 'spasibo'];
+    let seed = 7;
+    const pick = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) >>> 8) % n;
+    const texts = ['Всё хорошо', 'ВСЁ ХОРОШО!', 'всё хорошо 👍', 'OK 2', 'ｏｋ', 'Принято в работу.'];
+    for (let i = 0; i < 3000; i++) texts.push(Array.from({ length: 1 + pick(3) }, () => pieces[pick(pieces.length)]).join(pick(4) ? ' ' : ''));
+    let ignored = 0;
+    for (const p of [policy, custom]) {
+      const whole = new RegExp(p.ignorePhrases!.source, 'u');
+      for (const text of texts) {
+        const normalized = normalizeForIgnore(text.trim());
+        const expected = normalized !== '' && whole.test(normalized);
+        expect(isIgnoredClientMessage(p, { contentKind: 'text', text }), text).toBe(expected);
+        if (expected) ignored++;
+      }
+    }
+    // Both answers occur often, so a check that always said one of them would fail.
+    expect(ignored).toBeGreaterThan(200);
+    expect(ignored).toBeLessThan(texts.length * 2 - 200);
+  });
+
   it('still counts an ignored message as chat activity', () => {
     expect(run([msg(CLIENT, T0, 'thanks')]).state.lastMessageAt).toBe(T0);
   });

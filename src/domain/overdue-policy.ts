@@ -40,6 +40,12 @@ export interface OverduePolicy {
   readonly ignoreStickers: boolean;
   /** Matches a normalized text made only of ignorable phrases; null if there are none. */
   readonly ignorePhrases: RegExp | null;
+  /**
+   * The letters and digits of the ignorable phrases (lowercase, ё as е): a text with any other
+   * ASCII or Cyrillic letter or digit cannot be made only of those phrases, which rules out most
+   * messages without normalizing them.
+   */
+  readonly ignorePhraseLetters: ReadonlySet<string>;
   readonly ignoreRegExps: readonly RegExp[];
   readonly newConversationAfterMs: DurationMs;
 }
@@ -134,6 +140,7 @@ export function compileOverduePolicy(config: OverduePolicyConfig = {}): OverdueP
     businessHours: config.businessHours ? compileBusinessHours(config.businessHours) : null,
     ignoreStickers: config.ignoreStickers ?? true,
     ignorePhrases: phrases.length === 0 ? null : new RegExp(`^(?:${alternatives})(?: (?:${alternatives}))*$`, 'u'),
+    ignorePhraseLetters: new Set(phrases.join('')),
     ignoreRegExps: regexps,
     newConversationAfterMs: gapMinutes * MINUTE,
   };
@@ -152,9 +159,26 @@ export function isIgnoredClientMessage(policy: OverduePolicy, message: Ignorable
   if (message.contentKind !== 'text') return false;
   const trimmed = message.text.trim();
   for (const re of policy.ignoreRegExps) if (re.test(trimmed)) return true;
-  if (policy.ignorePhrases === null) return false;
+  if (policy.ignorePhrases === null || hasForeignLetter(trimmed, policy.ignorePhraseLetters)) return false;
   const normalized = normalizeForIgnore(trimmed);
   return normalized !== '' && policy.ignorePhrases.test(normalized);
+}
+
+/**
+ * True when the text holds an ASCII or basic Cyrillic letter or digit that no ignorable phrase
+ * has. Such characters pass normalizeForIgnore unchanged but for case (NFKC leaves them alone,
+ * ё becomes е), so the normalized text would hold it too and could not match.
+ */
+function hasForeignLetter(text: string, letters: ReadonlySet<string>): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const plain = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0x410 && c <= 0x44f) || c === 0x401 || c === 0x451;
+    if (!plain) continue;
+    let letter = text[i]!.toLowerCase();
+    if (letter === 'ё') letter = 'е';
+    if (!letters.has(letter)) return true;
+  }
+  return false;
 }
 
 /**
