@@ -279,7 +279,11 @@ async function searchSqlite(db: Db, plan: Plan, budget: SearchBudget): Promise<S
         truncated = true;
         break;
       }
-      const id = await leapfrog(streams, x);
+      const id = await leapfrog(streams, x, clock);
+      if (id === OUT_OF_BUDGET) {
+        truncated = true;
+        break;
+      }
       if (id === null) {
         exhausted = true;
         break;
@@ -373,11 +377,19 @@ async function rarestPieces(db: Db, token: string, clock: Clock): Promise<string
   return [first, ...(second ? [second] : [])].map((w) => chars.slice(w.at, w.at + PIECE_TRIGRAMS + 2).join(''));
 }
 
-/** The largest rowid ≤ x that every stream holds (a leapfrog join), or null. */
-async function leapfrog(streams: readonly FtsStream[], start: number): Promise<number | null> {
+const OUT_OF_BUDGET = Symbol('out of budget');
+
+/**
+ * The largest rowid ≤ x that every stream holds (a leapfrog join), or null. Streams whose
+ * matches interleave without meeting (two common terms that rarely go together) walk the whole
+ * index here without producing a candidate, so the budget is checked at every step, not only
+ * between candidates.
+ */
+async function leapfrog(streams: readonly FtsStream[], start: number, clock: Clock): Promise<number | null | typeof OUT_OF_BUDGET> {
   let x = start;
   let agree = 0;
   for (let i = 0; agree < streams.length; i = (i + 1) % streams.length) {
+    if (clock.exhausted) return OUT_OF_BUDGET;
     const v = await streams[i]!.atOrBelow(x);
     if (v === null) return null;
     if (v === x) agree++;
