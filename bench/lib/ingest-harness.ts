@@ -22,6 +22,8 @@ export interface IngestHarness {
   readonly states: ReadonlyMap<string, AccountSyncState>;
   readonly daemon: Daemon | null;
   readonly writer: Writer;
+  /** Ingest transactions and batches committed so far. */
+  readonly counts: IngestBatcher['counts'];
   /** One batch of one account, as AccountSync.handleBatch ingests it. */
   ingest(accountId: string, events: readonly TgEvent[]): Promise<void>;
   /** Marks every chat each account knows as synced up to its stored last message: what a finished reconcile pass leaves. */
@@ -83,6 +85,7 @@ export async function createIngestHarness(options: HarnessOptions): Promise<Inge
     states,
     daemon,
     writer,
+    counts: batcher.counts,
     async ingest(accountId, events) {
       const state = states.get(accountId);
       if (!state) throw new Error(`unknown account ${accountId}`);
@@ -128,6 +131,47 @@ export async function replayConcurrently(
         await harness.ingest(s.accountId, b);
         batches++;
         events += b.length;
+      }
+    }),
+  );
+  return { batches, events, cut };
+}
+
+/**
+ * Replays recorded traffic as TDLib would deliver it at a given rate: batch i of every account
+ * arrives `intervalMs` × i after the start, and each account's queue hands the ingest everything
+ * that has arrived by the time its previous batch is stored, as src/tdlib/account.ts drains it.
+ * When the rate outruns the store, batches grow and more of them share a transaction, exactly as
+ * in the daemon under load; when it does not, each batch is stored as it arrives.
+ */
+export async function replayAtRate(
+  harness: IngestHarness,
+  streams: readonly { accountId: string; batches: readonly (readonly TgEvent[])[] }[],
+  intervalMs: number,
+  options: { maxMs?: number } = {},
+): Promise<{ batches: number; events: number; cut: boolean }> {
+  const t0 = performance.now();
+  const end = t0 + (options.maxMs ?? Number.POSITIVE_INFINITY);
+  let batches = 0;
+  let events = 0;
+  let cut = false;
+  await Promise.all(
+    streams.map(async (s) => {
+      let next = 0;
+      while (next < s.batches.length) {
+        const now = performance.now();
+        if (now > end) {
+          cut = true;
+          return;
+        }
+        const due = t0 + next * intervalMs;
+        if (due > now) await new Promise((resolve) => setTimeout(resolve, Math.ceil(due - now)));
+        const arrived = Math.min(s.batches.length, Math.max(next + 1, Math.floor((performance.now() - t0) / intervalMs) + 1));
+        const batch = arrived - next === 1 ? s.batches[next]! : s.batches.slice(next, arrived).flat();
+        next = arrived;
+        await harness.ingest(s.accountId, batch);
+        batches++;
+        events += batch.length;
       }
     }),
   );
