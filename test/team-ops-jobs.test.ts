@@ -328,25 +328,43 @@ describe('membership jobs', () => {
     expect(addsOf(sim, x.userId).map(([, chatId]) => chatId).sort()).toEqual(chats.map((c) => c.chatId).sort());
   });
 
-  it('offboards a member from every group: ban and unban in supergroups, removal in basic groups', async () => {
-    sim = await startTeamOpsSim({ clock, teamOps: FAST });
+  it('offboards a member from every support chat: ban and unban in supergroups, removal in basic groups; the team chat and other groups stay', async () => {
+    let otherGroup!: number;
+    let x!: number;
+    sim = await startTeamOpsSim({
+      clock,
+      teamOps: FAST,
+      setup: (demo) => {
+        // A group of team members only: nobody's client chat.
+        x = demo.company.team.filter((m) => m.role === 'admin' && !m.isAccount)[0]!.userId;
+        const acc = demo.company.accounts[0]!.userId;
+        otherGroup = demo.world.createSupergroup('Admins: on-call drills', [acc, x], [acc], { creatorId: acc }).id;
+      },
+    });
     const { company, world } = sim.demo;
-    const x = nonAccountAdmins(sim)[0]!;
-    const inChats = company.clientChats.filter((c) => c.teamIds.includes(x.userId));
+    expect(sim.daemon.model.chats.get(String(otherGroup))!.kind).not.toBe('support');
+    const inChats = company.clientChats.filter((c) => c.teamIds.includes(x));
     expect(inChats.length).toBeGreaterThan(0);
-    const dry = await sim.daemon.teamOps.jobs.create(manager, { kind: 'removeMemberFromChats', memberUserId: x.userId, all: true }, true);
-    expect(dry.plan.counts.todo).toBe(inChats.length + 1); // and the team chat
-    const { report } = await run(sim, { kind: 'removeMemberFromChats', memberUserId: x.userId, all: true });
-    expect(report.job).toMatchObject({ state: 'done', counts: { done: inChats.length + 1, failed: 0 } });
-    for (const c of company.clientChats) expect(world.isMember(c.chat, x.userId)).toBe(false);
-    expect(world.isMember(company.teamChat, x.userId)).toBe(false);
-    const calls = world.callLog().filter((c) => request(c).member_id?.user_id === x.userId);
+    expect(world.isMember(company.teamChat, x)).toBe(true);
+    const dry = await sim.daemon.teamOps.jobs.create(manager, { kind: 'removeMemberFromChats', memberUserId: x, all: true }, true);
+    expect(dry.plan.counts.todo).toBe(inChats.length);
+    expect(new Set(dry.plan.items.map((i) => i.chatKey))).toEqual(new Set(company.clientChats.map((c) => String(c.chatId))));
+    const { report } = await run(sim, { kind: 'removeMemberFromChats', memberUserId: x, all: true });
+    expect(report.job).toMatchObject({ state: 'done', counts: { done: inChats.length, failed: 0 } });
+    for (const c of company.clientChats) expect(world.isMember(c.chat, x)).toBe(false);
+    expect(world.isMember(company.teamChat, x)).toBe(true);
+    expect(world.isMember(otherGroup, x)).toBe(true);
+    const calls = world.callLog().filter((c) => request(c).member_id?.user_id === x);
     for (const c of inChats) {
       const methods = calls.filter((k) => request(k).chat_id === c.chatId).map((k) => `${k.method}${k.method === 'setChatMemberStatus' ? `:${request(k).status?._}` : ''}`);
       expect(methods).toEqual(c.kind === 'supergroup' ? ['banChatMember', 'setChatMemberStatus:chatMemberStatusLeft'] : ['setChatMemberStatus:chatMemberStatusLeft']);
     }
-    // Nothing was done in a chat the member was not in.
-    expect(new Set(calls.map((c) => request(c).chat_id))).toEqual(new Set([...inChats.map((c) => c.chatId), company.teamChat.id]));
+    // Nothing was done in a chat the member was not in, nor outside the client chats.
+    expect(new Set(calls.map((c) => request(c).chat_id))).toEqual(new Set(inChats.map((c) => c.chatId)));
+    // The team chat is named when it is meant.
+    const teamChat = await run(sim, { kind: 'removeMemberFromChats', memberUserId: x, chatKeys: [String(company.teamChat.id)] });
+    expect(teamChat.report.job).toMatchObject({ state: 'done', counts: { done: 1 } });
+    expect(world.isMember(company.teamChat, x)).toBe(false);
   });
 
   it('answers bad input with typed errors and plans a chat nobody may add to with the reason', async () => {
@@ -403,5 +421,137 @@ describe('membership jobs', () => {
     await sim.settle();
     const accountsDone = addsOf(sim, x.userId).length;
     expect(accountsDone).toBe(cancelled.counts.done);
+  });
+
+  it('cancels for good while a call is under way: a call that ends in FLOOD_WAIT ends the item cancelled, never retried, and frees the member and chat', async () => {
+    sim = await startTeamOpsSim({ clock, teamOps: FAST });
+    const { world } = sim.demo;
+    const x = nonAccountAdmins(sim)[0]!.userId;
+    const chat = sim.demo.company.clientChats.find((c) => c.kind === 'supergroup' && !c.teamIds.includes(x))!;
+    const jobs = sim.daemon.teamOps.jobs;
+    // TDLib sits out a short wait, retries, and Telegram asks for a long one.
+    const stall = world.failures.stall({ method: 'addChatMembers', times: 1, then: { code: 429, message: 'Too Many Requests: retry after 300' } });
+    const started = await jobs.create(manager, { kind: 'addMembersToChat', chatKey: String(chat.chatId), memberUserIds: [x] });
+    await stall.reached;
+    const cancelled = await jobs.cancel(manager, started.job!.id);
+    expect(cancelled).toMatchObject({ state: 'cancelled', counts: { running: 1, pending: 0 } });
+    stall.release();
+    await sim.settle();
+
+    const report = await jobs.job(started.job!.id);
+    expect(report.job).toMatchObject({ state: 'cancelled', counts: { total: 1, running: 0, pending: 0, cancelled: 1 } });
+    expect(report.items[0]!.state).toBe('cancelled');
+    expect(report.items[0]!.reason).toContain('cancelled by test:manager');
+    expect(report.items[0]!.reason).toContain('FLOOD_WAIT');
+    expect(world.isMember(chat.chat, x)).toBe(false);
+    // The last progress event is the finished, cancelled job.
+    expect(sim.events.filter((e) => e.type === 'membershipJobChanged').at(-1)).toMatchObject({ job: { id: started.job!.id, state: 'cancelled', counts: { running: 0, cancelled: 1 } } });
+    // Well after Telegram's wait nothing of the cancelled job is tried again.
+    t += 400_000;
+    jobs.kick();
+    await sim.settle();
+    expect(addsOf(sim, x)).toHaveLength(1);
+    // A later job over the same member and chat is not held off by the cancelled one.
+    const again = await run(sim, { kind: 'addMembersToChat', chatKey: String(chat.chatId), memberUserIds: [x] });
+    expect(again.report.items[0]).toMatchObject({ state: 'done' });
+    expect(world.isMember(chat.chat, x)).toBe(true);
+    expect(addsOf(sim, x)).toHaveLength(2);
+  });
+
+  it('records a call under way at the cancel as done when it went through, and sends no invite link for a refused one', async () => {
+    let chatId!: number;
+    let members!: number[];
+    sim = await startTeamOpsSim({ clock, teamOps: FAST, setup: (demo) => ({ chatId, members } = privacyCase(demo, 1)) });
+    const { world } = sim.demo;
+    const jobs = sim.daemon.teamOps.jobs;
+    const x = nonAccountAdmins(sim).find((m) => !world.isMember(chatId, m.userId) && !members.includes(m.userId))!.userId;
+    const stall = world.failures.stall({ method: 'addChatMembers', times: 1 });
+    const started = await jobs.create(manager, { kind: 'addMembersToChat', chatKey: String(chatId), memberUserIds: [x, members[0]!] });
+    await stall.reached;
+    await jobs.cancel(manager, started.job!.id);
+    stall.release();
+    await sim.settle();
+    const report = await jobs.job(started.job!.id);
+    const byMember = new Map(report.items.map((i) => [i.memberUserId, i]));
+    expect(report.job).toMatchObject({ state: 'cancelled', counts: { done: 1, cancelled: 1, running: 0 } });
+    expect(byMember.get(x)!.state).toBe('done');
+    expect(world.isMember(chatId, x)).toBe(true);
+    // The privacy-restricted member was refused by that call: no link is made for a cancelled job.
+    expect(byMember.get(members[0]!)).toMatchObject({ state: 'cancelled', inviteLink: null });
+    expect(world.callLog({ method: 'createChatInviteLink' })).toEqual([]);
+    expect(world.callLog({ method: 'sendMessage' })).toEqual([]);
+  });
+
+  it('settles at start the items of a cancelled job that were under way when the daemon stopped, by the member list, and frees them', async () => {
+    const slow = { jobs: { limits: { minIntervalMs: 60_000, maxPerDay: 1000 }, removeIntervalMs: 0 } };
+    sim = await startTeamOpsSim({ clock, teamOps: slow });
+    const { company, world } = sim.demo;
+    const x = nonAccountAdmins(sim)[2]!.userId;
+    const anchor = company.accounts[1]!;
+    const accountIds = new Set(company.accounts.map((a) => a.userId));
+    const chats = company.clientChats.filter((c) => c.kind === 'supergroup' && c.teamIds.filter((id) => accountIds.has(id)).join() === String(anchor.userId) && !c.teamIds.includes(x)).slice(0, 3);
+    expect(chats).toHaveLength(3);
+    const started = await sim.daemon.teamOps.jobs.create(manager, { kind: 'addMemberToChats', memberUserId: x, chatKeys: chats.map((c) => String(c.chatId)) });
+    await sim.settle();
+    expect(addsOf(sim, x)).toHaveLength(1);
+    await sim.daemon.teamOps.jobs.cancel(manager, started.job!.id);
+    await sim.stop();
+
+    // What a crash leaves: the cancel came while two calls were under way (one had gone through,
+    // one had not), and an older daemon had put a refused item back to pending under the cancelled job.
+    const db = sim.store.db;
+    const rest = await db.selectFrom('membership_job_items').selectAll().where('job_id', '=', started.job!.id).where('state', '=', 'cancelled').orderBy('id').execute();
+    expect(rest).toHaveLength(2);
+    const [wentThrough, didNot] = rest as [(typeof rest)[number], (typeof rest)[number]];
+    await db.updateTable('membership_job_items').set({ state: 'running', attempts: 1 }).where('id', 'in', [wentThrough.id, didNot.id]).execute();
+    world.addMember(wentThrough.td_chat_id, x, { inviterId: anchor.userId });
+    const done = (await sim.daemon.teamOps.jobs.job(started.job!.id)).items.find((i) => i.state === 'done')!;
+    await db.updateTable('membership_job_items').set({ state: 'pending', attempts: 1 }).where('id', '=', done.id).execute();
+    const addsBefore = addsOf(sim, x).length;
+
+    sim = await sim.restart();
+    await sim.settle();
+    const report = await sim.daemon.teamOps.jobs.job(started.job!.id);
+    expect(report.job.state).toBe('cancelled');
+    const byId = new Map(report.items.map((i) => [i.id, i]));
+    expect(byId.get(wentThrough.id)).toMatchObject({ state: 'done', reason: expect.stringContaining('had gone through') });
+    expect(byId.get(didNot.id)).toMatchObject({ state: 'cancelled', reason: expect.stringContaining('had not gone through') });
+    expect(byId.get(done.id)).toMatchObject({ state: 'done' });
+    expect(report.job.counts).toMatchObject({ pending: 0, running: 0 });
+    // Nothing was called to add anyone at start.
+    expect(addsOf(sim, x)).toHaveLength(addsBefore);
+    // The member and chat are free: a new job adds where the cancelled one did not.
+    t += 61_000;
+    const again = await run(sim, { kind: 'addMembersToChat', chatKey: didNot.chat_key, memberUserIds: [x] });
+    expect(again.report.items[0]).toMatchObject({ state: 'done' });
+    expect(world.isMember(didNot.td_chat_id, x)).toBe(true);
+  });
+
+  it("sends an invite link by direct message only as the account's add throttle allows, counting it as an add", async () => {
+    let chatId!: number;
+    let members!: number[];
+    const slow = { jobs: { limits: { minIntervalMs: 60_000, maxPerDay: 1000 }, removeIntervalMs: 0 } };
+    sim = await startTeamOpsSim({ clock, teamOps: slow, setup: (demo) => ({ chatId, members } = privacyCase(demo, 1)) });
+    const { world } = sim.demo;
+    const jobs = sim.daemon.teamOps.jobs;
+    const started = await jobs.create(manager, { kind: 'addMembersToChat', chatKey: String(chatId), memberUserIds: members });
+    await sim.settle();
+    // The add was refused and the link made; the message waits for the next add slot.
+    expect(world.callLog({ method: 'createChatInviteLink' })).toHaveLength(1);
+    expect(world.callLog({ method: 'sendMessage' })).toEqual([]);
+    const waiting = (await jobs.job(started.job!.id)).items[0]!;
+    expect(waiting).toMatchObject({ state: 'pending', inviteLink: expect.stringMatching(/^https:\/\/t\.me\/\+/), inviteDelivery: null });
+    const accountId = waiting.accountId!;
+    const addsBefore = jobs.limitsOf(accountId).addsInWindow;
+    t += 30_000;
+    jobs.kick();
+    await sim.settle();
+    expect(world.callLog({ method: 'sendMessage' })).toEqual([]);
+    t += 31_000;
+    jobs.kick();
+    await sim.settle();
+    expect(world.callLog({ method: 'sendMessage' })).toHaveLength(1);
+    expect((await jobs.job(started.job!.id)).items[0]).toMatchObject({ state: 'invited', inviteDelivery: 'dm', inviteLink: waiting.inviteLink });
+    expect(jobs.limitsOf(accountId).addsInWindow).toBe(addsBefore + 1);
   });
 });

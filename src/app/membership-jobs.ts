@@ -10,7 +10,9 @@
  *   reset them. Supergroups take up to 20 users per `addChatMembers` call; basic groups one.
  * - Users whose privacy settings refuse the add get a one-use invite link, sent to them by a
  *   direct message from the acting account (opening its private chat with them if there is
- *   none) or only reported, per configuration; a link that cannot be sent is reported.
+ *   none) or only reported, per configuration; a link that cannot be sent is reported. The
+ *   direct message waits for the account's add throttle and counts as one add: a first message
+ *   to a stranger is what Telegram's PEER_FLOOD watches, as it watches adds.
  * - FLOOD_WAIT waits as Telegram says (src/tdlib/errors.ts `floodWaitPolicy`). PEER_FLOOD stops
  *   that account's adds for 24 hours; its items move to another account with the rights, or the
  *   job pauses and says why.
@@ -21,6 +23,10 @@
  *   done is recorded as done and never repeated.
  * - The store allows one unfinished item per (chat, member) across all jobs, so two jobs never
  *   add the same person to the same chat twice; the later job's item is skipped with the reason.
+ * - Cancelling is final: nothing of a cancelled job is tried again. A call under way at the
+ *   cancel ends as Telegram answers it (done, or cancelled when it did not go through), and one
+ *   under way when the daemon stopped is checked against the chat's member list at start, so no
+ *   cancelled job keeps holding a member and chat.
  *
  * Reading member lists is the only thing the daemon does here unasked; every change in Telegram
  * comes from a job a manager started.
@@ -60,6 +66,7 @@ import {
   insertJob,
   insertJobItems,
   jobItemCounts,
+  jobItemStates,
   listActiveItems,
   listAddLimits,
   listJobItems,
@@ -149,6 +156,13 @@ export class MembershipJobs {
   private readonly solo = new Set<number>();
   /** Why each account that gave up on an item could not act, for the final reason. */
   private readonly refusals = new Map<number, string[]>();
+  /** Items whose Telegram call is under way in this process. */
+  private readonly inFlight = new Set<number>();
+  /**
+   * Unfinished items of cancelled jobs whose call may have gone through (under way when the
+   * daemon stopped, or when the job was cancelled before a check): the member list decides.
+   */
+  private readonly orphans = new Map<number, JobItemRecord>();
   /** One runner pass at a time; a pass that must wait schedules the next. */
   private readonly runner = new SerialRunner(() => this.run(), { onError: (error) => this.d.logger.error('membership job runner failed', { error }) });
   private started = false;
@@ -161,11 +175,30 @@ export class MembershipJobs {
   async start(): Promise<void> {
     for (const [id, s] of await listAddLimits(this.d.db)) this.addStates.set(id, s);
     for (const job of await listJobs(this.d.db, { states: ['running', 'paused'], limit: 10_000 })) this.jobs.set(job.id, job);
+    const interruptedDms: JobItemRecord[] = [];
+    const neverTried: JobItemRecord[] = [];
     for (const item of await listActiveItems(this.d.db)) {
-      if (!this.jobs.has(item.jobId)) continue;
-      this.active.set(item.id, item);
-      if (item.state === 'running' || item.attempts > 0) this.verify.add(item.id);
+      if (item.state === 'running' && item.inviteLink !== null) interruptedDms.push(item);
+      else if (!this.jobs.has(item.jobId)) {
+        // Left unfinished under a cancelled job (a crash during its call, or by versions before
+        // cancelling was final): settled by the chat's member list, never run again.
+        if (item.state === 'running' || item.attempts > 0) this.orphans.set(item.id, item);
+        else neverTried.push(item);
+      } else {
+        this.active.set(item.id, item);
+        if (item.state === 'running' || item.attempts > 0) this.verify.add(item.id);
+      }
     }
+    // Whether the message went out cannot be checked; a second copy of the link is worse than a report.
+    for (const item of interruptedDms) {
+      await this.finishItems([item], {
+        state: 'invited',
+        reason: 'their privacy settings refuse being added; the daemon stopped while sending them the invite link, so it may not have arrived: pass them the link',
+        inviteLink: item.inviteLink,
+        inviteDelivery: 'report',
+      });
+    }
+    for (const item of neverTried) await this.finishItems([item], { state: 'cancelled', reason: 'the job was cancelled' });
     this.started = true;
     this.kick();
   }
@@ -304,12 +337,11 @@ export class MembershipJobs {
           chatKeys = [...new Set(listed)];
           if (chatKeys.length === 0) throw badInput('name at least one chat', { argument: 'chatIds' });
           chatKeys.forEach(requireChat);
-        } else if (request.kind === 'addMemberToChats') {
-          chatKeys = [...model.chats.values()].filter((c) => c.kind === 'support').map((c) => c.record.key);
         } else {
-          // Offboarding: every group any account sees, the team chat included; the plan skips
-          // the chats the member is not in.
-          chatKeys = [...model.chats.values()].filter((c) => c.record.type === 'basic' || c.record.type === 'supergroup').map((c) => c.record.key);
+          // `allSupport` and `all` both mean the client chats (issue 7: "take a departing admin out
+          // of all of them"). The team chat is the roster's source and other groups are nobody's
+          // clients: leaving those is a decision a manager names chat by chat.
+          chatKeys = [...model.chats.values()].filter((c) => c.kind === 'support').map((c) => c.record.key);
         }
         if (chatKeys.length > MAX_CHATS_PER_JOB) throw badInput(`at most ${MAX_CHATS_PER_JOB} chats per job`, { argument: 'chatIds' });
         return { action: request.kind === 'addMemberToChats' ? 'add' : 'remove', memberUserIds: [request.memberUserId], chatKeys };
@@ -412,33 +444,107 @@ export class MembershipJobs {
   // ---- cancelling -------------------------------------------------------------------------
 
   /**
-   * Cancels what is not done yet. A call already under way finishes and is recorded. A job that
-   * already ended is returned as it is: cancelling is idempotent.
+   * Cancels what is not done yet, for good. Pending items end cancelled at once. An item whose
+   * call is under way ends as Telegram answers it: done when it went through, otherwise
+   * cancelled (never retried, moved to another account or followed by an invite link). A job
+   * that already ended is returned as it is: cancelling is idempotent.
    */
   async cancel(actor: Actor, id: number): Promise<MembershipJobView> {
-    const record = this.jobs.get(id) ?? (await getJob(this.d.db, id));
-    if (!record) throw notFound('job', id);
-    if (record.state === 'done' || record.state === 'cancelled') return (await this.job(id)).job;
+    const known = this.jobs.get(id) ?? (await getJob(this.d.db, id));
+    if (!known) throw notFound('job', id);
+    if (known.state === 'done' || known.state === 'cancelled') return (await this.job(id)).job;
     return this.d.writer.run(async (trx, emit, hooks) => {
       const now = this.d.now();
+      const record = (await getJob(trx, id)) ?? known;
       const items = await listJobItems(trx, id);
+      if (record.state === 'done' || record.state === 'cancelled') return this.viewOf(record, countItems(items.map((i) => i.state)));
+      const reason = `cancelled by ${actor.label}`;
       const cancelled: JobItemRecord[] = [];
       for (const i of items) {
         if (i.state !== 'pending') continue;
-        await updateJobItem(trx, i.id, { state: 'cancelled', reason: `cancelled by ${actor.label}` }, now);
-        cancelled.push({ ...i, state: 'cancelled', reason: `cancelled by ${actor.label}`, updatedAt: now });
+        await updateJobItem(trx, i.id, { state: 'cancelled', reason, notBefore: null }, now);
+        cancelled.push({ ...i, state: 'cancelled', reason, notBefore: null, updatedAt: now });
       }
-      const next: JobRecord = { ...record, state: 'cancelled', reason: `cancelled by ${actor.label}`, updatedAt: now, finishedAt: now };
-      await updateJob(trx, id, { state: 'cancelled', reason: next.reason, finishedAt: now }, now);
-      await appendAudit(trx, { at: now, actor: actor.label, action: 'cancelJob', accountId: null, chatKey: null, details: { jobId: id, cancelled: cancelled.length }, outcome: 'ok', errorCode: null });
+      const underWay = items.filter((i) => i.state === 'running');
+      const next: JobRecord = { ...record, state: 'cancelled', reason, updatedAt: now, finishedAt: now };
+      await updateJob(trx, id, { state: 'cancelled', reason, finishedAt: now }, now);
+      await appendAudit(trx, {
+        at: now,
+        actor: actor.label,
+        action: 'cancelJob',
+        accountId: null,
+        chatKey: null,
+        details: { jobId: id, cancelled: cancelled.length, underWay: underWay.length },
+        outcome: 'ok',
+        errorCode: null,
+      });
       const view = this.viewOf(next, countItems(items.map((i) => (i.state === 'pending' ? 'cancelled' : i.state))));
       emit({ type: 'membershipJobChanged', at: now, job: view, items: cancelled.map(itemView) });
       hooks.afterCommit(() => {
-        this.jobs.delete(id);
-        for (const i of items) this.active.delete(i.id);
+        for (const i of cancelled) this.forget(i.id);
+        // Kept while a call is under way, so its answer is recorded against a cancelled job.
+        if (underWay.length > 0) this.jobs.set(id, next);
+        else this.jobs.delete(id);
+        for (const i of underWay) {
+          if (this.inFlight.has(i.id)) continue;
+          // Under way before a restart and not checked yet: the member list decides.
+          this.forget(i.id);
+          this.orphans.set(i.id, i);
+          this.kick();
+        }
       });
       return view;
     });
+  }
+
+  private forget(itemId: number): void {
+    this.active.delete(itemId);
+    this.verify.delete(itemId);
+    this.solo.delete(itemId);
+    this.refusals.delete(itemId);
+  }
+
+  /**
+   * Settles the orphans: an item whose outcome the chat shows ends done, any other cancelled.
+   * With no account able to read the member list the item ends cancelled all the same (a later
+   * job reads the list before it acts), unless an account that sees the chat is still starting.
+   */
+  private async settleOrphans(): Promise<boolean> {
+    const byChat = new Map<ChatKey, JobItemRecord[]>();
+    for (const item of this.orphans.values()) {
+      const list = byChat.get(item.chatKey);
+      if (list) list.push(item);
+      else byChat.set(item.chatKey, [item]);
+    }
+    let again = false;
+    for (const [chatKey, items] of byChat) {
+      if (this.runner.isStopped) return false;
+      const readers = this.accountsSeeing(chatKey).map((a) => this.d.accounts.get(a)?.authState().kind);
+      if (!readers.includes('ready') && readers.includes('waitParameters')) {
+        again = true;
+        continue;
+      }
+      await this.refreshFacts([chatKey], true, items[0]!.accountId ?? undefined);
+      const facts = this.facts.get(chatKey);
+      for (const item of items) {
+        const present = facts ? isPresent(facts.members.get(item.memberUserId)) : null;
+        const achieved = present === null ? null : item.action === 'add' ? present : !present;
+        await this.finishItems(
+          [item],
+          achieved === true
+            ? { state: 'done', reason: 'the job was cancelled; the call under way had gone through (found when checked)' }
+            : {
+                state: 'cancelled',
+                reason:
+                  achieved === false
+                    ? 'the job was cancelled; the call under way had not gone through (checked)'
+                    : 'the job was cancelled; whether the call under way went through is unknown (no member list could be read), so a later job checks the chat first',
+              },
+        );
+        this.orphans.delete(item.id);
+      }
+    }
+    return again;
   }
 
   // ---- the runner -------------------------------------------------------------------------
@@ -449,18 +555,21 @@ export class MembershipJobs {
   }
 
   private async run(): Promise<void> {
+    const orphansLeft = this.orphans.size > 0 && (await this.settleOrphans());
+    const recheck = orphansLeft ? this.d.now() + STARTING_RETRY_MS : Number.POSITIVE_INFINITY;
     for (;;) {
       if (this.runner.isStopped) return;
       const { pick, fail, pause } = this.pickNext(this.d.now());
       for (const f of fail) await this.finishItems([f.item], { state: 'failed', reason: f.reason });
       for (const [jobId, reason] of pause) await this.setJobPause(jobId, reason);
       if (fail.length > 0) continue;
-      if (pick.kind === 'idle') return;
-      if (pick.kind === 'wait') {
-        this.runner.schedule(Math.min(MAX_SLEEP_MS, pick.at - this.d.now()));
-        return;
+      if (pick.kind === 'work') {
+        await this.execute(pick.accountId, pick.items);
+        continue;
       }
-      await this.execute(pick.accountId, pick.items);
+      const at = Math.min(recheck, pick.kind === 'wait' ? pick.at : Number.POSITIVE_INFINITY);
+      if (Number.isFinite(at)) this.runner.schedule(Math.min(MAX_SLEEP_MS, at - this.d.now()));
+      return;
     }
   }
 
@@ -475,7 +584,8 @@ export class MembershipJobs {
     const pause = new Map<number, string | null>();
     for (const item of this.active.values()) {
       if (item.state !== 'pending' && item.state !== 'running') continue;
-      if (!this.jobs.has(item.jobId)) continue;
+      const job = this.jobs.get(item.jobId);
+      if (!job || job.state === 'cancelled' || this.inFlight.has(item.id)) continue;
       if (item.notBefore !== null && item.notBefore > now) {
         wakeAt = Math.min(wakeAt, item.notBefore);
         if (!blocked.has(item.jobId)) blocked.set(item.jobId, `waiting for Telegram until ${iso(item.notBefore)} (FLOOD_WAIT)`);
@@ -495,10 +605,11 @@ export class MembershipJobs {
       pause.set(item.jobId, null);
       const batch = [item];
       const budget = item.action === 'add' ? addBudget(this.addState(choice.accountId), this.options.limits, now).count : 1;
-      if (item.action === 'add' && item.chatType === 'supergroup' && !this.solo.has(item.id)) {
+      // An item holding an invite link is a direct message to send, not an add: never batched.
+      if (item.action === 'add' && item.chatType === 'supergroup' && !this.solo.has(item.id) && item.inviteLink === null) {
         for (const other of this.active.values()) {
           if (batch.length >= Math.min(SUPERGROUP_BATCH, budget)) break;
-          if (other === item || other.state !== 'pending' || this.solo.has(other.id) || other.jobId !== item.jobId || other.chatKey !== item.chatKey || other.action !== 'add') continue;
+          if (other === item || other.state !== 'pending' || other.inviteLink !== null || this.solo.has(other.id) || other.jobId !== item.jobId || other.chatKey !== item.chatKey || other.action !== 'add') continue;
           if (other.notBefore !== null && other.notBefore > now) continue;
           if (other.candidates.includes(choice.accountId)) batch.push(other);
         }
@@ -551,23 +662,37 @@ export class MembershipJobs {
   }
 
   private async setJobPause(jobId: number, reason: string | null): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (!job) return;
     const state: JobState = reason === null ? 'running' : 'paused';
-    if (job.state === state && job.reason === reason) return;
-    const next = { ...job, state, reason };
-    this.jobs.set(jobId, next);
-    await this.d.writer.run(async (trx, emit) => {
+    const unchanged = (job: JobRecord | undefined) => !job || job.state === 'cancelled' || job.state === 'done' || (job.state === state && job.reason === reason);
+    if (unchanged(this.jobs.get(jobId))) return;
+    await this.d.writer.run(async (trx, emit, hooks) => {
+      // Looked at again in the transaction: a cancel queued before it has committed by now.
+      const job = this.jobs.get(jobId);
+      if (unchanged(job)) return;
       const now = this.d.now();
+      const next: JobRecord = { ...job!, state, reason, updatedAt: now };
       await updateJob(trx, jobId, { state, reason }, now);
       emit({ type: 'membershipJobChanged', at: now, job: this.viewOf(next, await jobItemCounts(trx, jobId)), items: [] });
+      hooks.afterCommit(() => this.jobs.set(jobId, next));
     });
+  }
+
+  /** Of these items, those still to act on: their job is neither cancelled nor done, and nothing settled them meanwhile. */
+  private async stillToDo(trx: Trx, batch: readonly JobItemRecord[]): Promise<JobItemRecord[]> {
+    const job = await getJob(trx, batch[0]!.jobId);
+    if (!job || job.state === 'cancelled' || job.state === 'done') return [];
+    const states = await jobItemStates(trx, batch.map((i) => i.id));
+    return batch.filter((i) => states.get(i.id) === 'pending' || states.get(i.id) === 'running');
   }
 
   private async execute(accountId: string, batch: JobItemRecord[]): Promise<void> {
     const account = this.d.accounts.get(accountId)!;
     const first = batch[0]!;
     const chatKey = first.chatKey;
+    if (first.inviteLink !== null) {
+      await this.sendInvite(accountId, first);
+      return;
+    }
 
     // Verify before acting where this run has not seen the member list, or an earlier try may have gone through.
     if (!this.facts.has(chatKey) || batch.some((i) => this.verify.has(i.id))) await this.refreshFacts([chatKey], true, accountId);
@@ -592,20 +717,36 @@ export class MembershipJobs {
     if (batch.length === 0) return;
 
     const now = this.d.now();
-    const userIds = batch.map((i) => i.memberUserId);
     // The attempt is stored before the call: a crash during it leaves the item `running`, which a restart verifies.
-    await this.d.writer.run(async (trx) => {
-      for (const item of batch) await updateJobItem(trx, item.id, { state: 'running', accountId, attempts: item.attempts + 1 }, now);
-      if (first.action === 'add') {
-        const s = recordAdds(this.addState(accountId), now, userIds.length);
-        this.addStates.set(accountId, s);
+    const running = await this.d.writer.run(async (trx, _emit, hooks) => {
+      const go = (await this.stillToDo(trx, batch)).map((i): JobItemRecord => ({ ...i, state: 'running', accountId, attempts: i.attempts + 1 }));
+      for (const item of go) await updateJobItem(trx, item.id, { state: 'running', accountId, attempts: item.attempts }, now);
+      if (first.action === 'add' && go.length > 0) {
+        const s = recordAdds(this.addState(accountId), now, go.length);
         await putAddLimits(trx, accountId, s, now);
+        hooks.afterCommit(() => this.addStates.set(accountId, s));
       }
+      // Marked in flight at the commit, before a cancel queued behind this transaction can look.
+      hooks.afterCommit(() => {
+        for (const item of go) {
+          this.active.set(item.id, item);
+          this.inFlight.add(item.id);
+        }
+      });
+      return go;
     });
-    for (const item of batch) this.active.set(item.id, { ...item, state: 'running', accountId, attempts: item.attempts + 1 });
+    for (const item of batch) if (!running.some((r) => r.id === item.id)) this.forget(item.id);
+    if (running.length === 0) return;
     if (first.action === 'remove') this.lastRemoveAt.set(accountId, now);
-    const running = batch.map((i) => this.active.get(i.id)!);
+    const userIds = running.map((i) => i.memberUserId);
+    try {
+      await this.call(account, accountId, chatKey, first, running, userIds);
+    } finally {
+      for (const item of running) this.inFlight.delete(item.id);
+    }
+  }
 
+  private async call(account: TelegramAccount, accountId: string, chatKey: ChatKey, first: JobItemRecord, running: JobItemRecord[], userIds: number[]): Promise<void> {
     try {
       if (first.action === 'add') {
         const failed = await account.addChatMembers(first.tdChatId, userIds);
@@ -630,8 +771,15 @@ export class MembershipJobs {
     return f.members;
   }
 
-  /** A privacy-restricted user: a one-use invite link, sent by direct message or reported. */
+  /**
+   * A privacy-restricted user: a one-use invite link, reported, or sent by direct message once the
+   * account's add throttle allows (the item waits, pending, holding the link).
+   */
   private async invite(item: JobItemRecord, accountId: string): Promise<void> {
+    if (this.jobs.get(item.jobId)?.state === 'cancelled') {
+      await this.finishItems([item], { state: 'cancelled', reason: 'the job was cancelled; their privacy settings refuse being added, and no invite link was made' });
+      return;
+    }
     const tried: string[] = [];
     let link: string | null = null;
     let via = accountId;
@@ -654,10 +802,44 @@ export class MembershipJobs {
       await this.finishItems([item], { state: 'invited', reason: 'their privacy settings refuse being added: pass them the one-use invite link', inviteLink: link, inviteDelivery: 'report' });
       return;
     }
-    // The direct message goes to the account's private chat with the member, opened first when
-    // there is none yet (Telegram needs the chat before a message; opening it sends nothing).
-    // Whatever fails here, the link is kept in the item's report.
-    const account = this.d.accounts.get(via)!;
+    // Only the account that made the link sends it: the link belongs to its membership of the chat.
+    await this.applyItems([item], {
+      state: 'pending',
+      accountId: via,
+      candidates: [via],
+      notBefore: null,
+      inviteLink: link,
+      inviteDelivery: null,
+      reason: `their privacy settings refuse being added: ${via} sends them a one-use invite link as its add throttle allows`,
+    });
+  }
+
+  /**
+   * Sends an item's invite link by direct message, to the account's private chat with the member,
+   * opened first when there is none yet (Telegram needs the chat before a message; opening it
+   * sends nothing). Whatever fails here, the link is kept in the item's report.
+   */
+  private async sendInvite(accountId: string, item: JobItemRecord): Promise<void> {
+    const link = item.inviteLink!;
+    const now = this.d.now();
+    const running = await this.d.writer.run(async (trx, _emit, hooks) => {
+      if ((await this.stillToDo(trx, [item])).length === 0) return null;
+      const next: JobItemRecord = { ...item, state: 'running', attempts: item.attempts + 1 };
+      await updateJobItem(trx, item.id, { state: 'running', attempts: next.attempts }, now);
+      const s = recordAdds(this.addState(accountId), now, 1);
+      await putAddLimits(trx, accountId, s, now);
+      hooks.afterCommit(() => {
+        this.addStates.set(accountId, s);
+        this.active.set(item.id, next);
+        this.inFlight.add(item.id);
+      });
+      return next;
+    });
+    if (running === null) {
+      this.forget(item.id);
+      return;
+    }
+    const account = this.d.accounts.get(accountId)!;
     let step = 'no private chat with them could be opened';
     try {
       const chat = await account.createPrivateChat(item.memberUserId);
@@ -665,15 +847,30 @@ export class MembershipJobs {
       const text = `You are invited to «${item.title}». This link works once: ${link}`;
       await account.sendMessage(chat.tdChatId, text, { disableLinkPreview: true });
     } catch (error) {
-      await this.finishItems([item], {
+      if (error instanceof DomainError && error.code === 'PEER_FLOOD') await this.blockAccount(accountId);
+      await this.finishItems([running], {
         state: 'invited',
         reason: `their privacy settings refuse being added, and ${step} (${messageOf(error)}): pass them the one-use invite link`,
         inviteLink: link,
         inviteDelivery: 'report',
       });
       return;
+    } finally {
+      this.inFlight.delete(item.id);
     }
-    await this.finishItems([item], { state: 'invited', reason: `their privacy settings refuse being added: ${via} sent them a one-use invite link`, inviteLink: link, inviteDelivery: 'dm' });
+    await this.finishItems([running], { state: 'invited', reason: `their privacy settings refuse being added: ${accountId} sent them a one-use invite link`, inviteLink: link, inviteDelivery: 'dm' });
+  }
+
+  /** PEER_FLOOD: the account adds (and writes to strangers) no more for 24 hours. */
+  private async blockAccount(accountId: string): Promise<string> {
+    const now = this.d.now();
+    const until = now + PEER_FLOOD_PAUSE_MS;
+    const reason = `PEER_FLOOD on ${accountId}: Telegram stopped its adds until ${iso(until)}`;
+    const s = blockAdds(this.addState(accountId), until, reason);
+    this.addStates.set(accountId, s);
+    this.d.logger.warn('PEER_FLOOD: adds of this account stop for 24 h', { accountId, until });
+    await this.d.writer.run((trx) => putAddLimits(trx, accountId, s, now));
+    return reason;
   }
 
   /** What a refused call means for its items: wait, try another account, or give up with the reason. */
@@ -684,12 +881,7 @@ export class MembershipJobs {
     for (const i of batch) this.verify.add(i.id);
     switch (code) {
       case 'PEER_FLOOD': {
-        const until = now + PEER_FLOOD_PAUSE_MS;
-        const reason = `PEER_FLOOD on ${accountId}: Telegram stopped its adds until ${iso(until)}`;
-        const s = blockAdds(this.addState(accountId), until, reason);
-        this.addStates.set(accountId, s);
-        this.d.logger.warn('PEER_FLOOD: adds of this account stop for 24 h', { accountId, until });
-        await this.d.writer.run((trx) => putAddLimits(trx, accountId, s, now));
+        const reason = await this.blockAccount(accountId);
         await this.backToPending(batch, { reason });
         return;
       }
@@ -747,24 +939,35 @@ export class MembershipJobs {
     await this.applyItems(batch, { inviteLink: null, inviteDelivery: null, ...patch });
   }
 
-  /** Stores item changes, updates the job (done when nothing is left) and emits its progress. */
+  /**
+   * Stores item changes, updates the job (done when nothing is left) and emits its progress. An
+   * item already settled in the store (cancelled meanwhile) keeps that outcome; an item of a
+   * cancelled job that would wait for another try ends cancelled instead.
+   */
   private async applyItems(batch: JobItemRecord[], patch: ItemPatch): Promise<void> {
     const jobId = batch[0]!.jobId;
     await this.d.writer.run(async (trx, emit) => {
       const now = this.d.now();
+      const job = this.jobs.get(jobId) ?? (await getJob(trx, jobId));
+      const stored = await jobItemStates(trx, batch.map((i) => i.id));
       const changed: JobItemRecord[] = [];
       for (const item of batch) {
-        await updateJobItem(trx, item.id, patch, now);
-        const next: JobItemRecord = { ...item, ...patch, updatedAt: now } as JobItemRecord;
+        const was = stored.get(item.id);
+        if (was === undefined || FINAL_ITEM_STATES.has(was)) {
+          this.forget(item.id);
+          continue;
+        }
+        let p = patch;
+        if (job?.state === 'cancelled' && (p.state === 'pending' || p.state === 'running')) {
+          p = { ...p, state: 'cancelled', notBefore: null, reason: `${job.reason ?? 'cancelled'}; the call under way did not go through${p.reason ? ` (${p.reason})` : ''}` };
+        }
+        await updateJobItem(trx, item.id, p, now);
+        const next: JobItemRecord = { ...item, ...p, updatedAt: now } as JobItemRecord;
         changed.push(next);
-        if (FINAL_ITEM_STATES.has(next.state)) {
-          this.active.delete(item.id);
-          this.verify.delete(item.id);
-          this.solo.delete(item.id);
-          this.refusals.delete(item.id);
-        } else if (this.active.has(item.id)) this.active.set(item.id, next);
+        if (FINAL_ITEM_STATES.has(next.state)) this.forget(item.id);
+        else if (this.active.has(item.id)) this.active.set(item.id, next);
       }
-      await this.emitJob(trx, emit, jobId, changed, now);
+      if (changed.length > 0) await this.emitJob(trx, emit, jobId, changed, now);
     });
   }
 
@@ -777,7 +980,8 @@ export class MembershipJobs {
       next = { ...next, state: 'done', reason: null, finishedAt: now };
       await updateJob(trx, jobId, { state: 'done', reason: null, finishedAt: now }, now);
       this.jobs.delete(jobId);
-    } else if (this.jobs.has(jobId)) this.jobs.set(jobId, next);
+    } else if (job.state === 'cancelled' && counts.pending + counts.running === 0) this.jobs.delete(jobId);
+    else if (this.jobs.has(jobId)) this.jobs.set(jobId, next);
     emit({ type: 'membershipJobChanged', at: now, job: this.viewOf(next, counts), items: changed.map(itemView) });
   }
 

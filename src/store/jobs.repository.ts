@@ -193,6 +193,16 @@ export async function listJobItems(db: Db, jobId: number): Promise<JobItemRecord
   return (await db.selectFrom('membership_job_items').selectAll().where('job_id', '=', jobId).orderBy('id').execute()).map(toItem);
 }
 
+/** The stored state of each of these items (absent: no such item). */
+export async function jobItemStates(db: Db, ids: readonly number[]): Promise<Map<number, JobItemState>> {
+  const out = new Map<number, JobItemState>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('membership_job_items').select(['id', 'state']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const r of rows) out.set(r.id, r.state as JobItemState);
+  }
+  return out;
+}
+
 /** How many items of a job are in each state. */
 export async function jobItemCounts(db: Db, jobId: number): Promise<JobCounts> {
   const rows = await db.selectFrom('membership_job_items').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).groupBy('state').execute();

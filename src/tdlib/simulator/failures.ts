@@ -19,7 +19,17 @@ export type FailureDecision =
   | { readonly kind: 'none' }
   /** TDLib absorbed a FLOOD_WAIT: the call succeeds, just this much later. */
   | { readonly kind: 'delay'; readonly seconds: number }
-  | { readonly kind: 'error'; readonly error: SimTdError };
+  | { readonly kind: 'error'; readonly error: SimTdError }
+  /** The call stays in flight until `released`, then goes through, or fails with `error`. */
+  | { readonly kind: 'stall'; readonly released: Promise<void>; readonly error: SimTdError | null };
+
+/** A stalled call's handle: when a call reached the stall, and the release. */
+export interface SimStall {
+  /** Resolves when the first matching call is in flight. */
+  readonly reached: Promise<void>;
+  /** Lets every stalled call get Telegram's answer. */
+  release(): void;
+}
 
 interface MethodRule {
   readonly method: string;
@@ -71,6 +81,25 @@ export class SimFailures {
   /** Any TDLib error on a method. */
   error(target: MethodFailureTarget & { readonly code: number; readonly message: string }): void {
     this.addRule(target, () => ({ kind: 'error', error: tdError(target.code, target.message) }));
+  }
+
+  /**
+   * Matching calls stay in flight until `release()`, as a call does while TDLib sits out a short
+   * FLOOD_WAIT by itself or the network is slow (tdlib-notes §5); then Telegram answers: the call
+   * goes through, or fails with `then` (TDLib retried, and Telegram asked for a longer wait).
+   * Tests use it to act while a call is under way, without racing a timer.
+   */
+  stall(target: MethodFailureTarget & { readonly then?: { readonly code: number; readonly message: string } }): SimStall {
+    let release!: () => void;
+    let reach!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const reached = new Promise<void>((r) => (reach = r));
+    const error = target.then ? tdError(target.then.code, target.then.message) : null;
+    this.addRule(target, () => {
+      reach();
+      return { kind: 'stall', released, error };
+    });
+    return { reached, release };
   }
 
   /**

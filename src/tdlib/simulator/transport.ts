@@ -90,6 +90,9 @@ export class SimSession implements TdTransport {
         this.respond(call, { ok: false, error: decision.error });
       } else if (decision.kind === 'delay') {
         setTimeout(() => this.run<T>(call, request), this.deps.floodDelayMs(decision.seconds));
+      } else if (decision.kind === 'stall') {
+        const error = decision.error;
+        void decision.released.then(() => (error ? this.respond(call, { ok: false, error }) : this.run<T>(call, request)));
       } else {
         this.run<T>(call, request);
       }
