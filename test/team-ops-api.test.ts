@@ -108,6 +108,62 @@ describe('team operations over GraphQL', () => {
     expect(codes((await h.gql('subscription { jobProgress(jobId: "999") { seq } }')).body)).toEqual(['NOT_FOUND']);
   });
 
+  it('shows one-use invite links to manager tokens only, in membershipJob, jobProgress and events', async () => {
+    const world = h.sim.demo.world;
+    const member = outsiders()[0]!.userId;
+    // A supergroup the member is not in where an account may add: the add is refused for privacy.
+    let chatId = '';
+    for (const c of h.sim.demo.company.clientChats.filter((x) => x.kind === 'supergroup' && !x.teamIds.includes(member))) {
+      const plan = await h.sim.daemon.teamOps.jobs.plan({ kind: 'addMembersToChat', chatKey: String(c.chatId), memberUserIds: [member] });
+      if (plan.items[0]!.outcome === 'todo') {
+        chatId = String(c.chatId);
+        break;
+      }
+    }
+    expect(chatId).not.toBe('');
+    world.failures.restrictInvites(member);
+    type Item = { memberId: string; state: string; inviteLink: string | null };
+    const eventQuery = 'subscription { events { __typename ... on MembershipJobChangedEvent { job { id } changedItems { memberId state inviteLink reason } } } }';
+    const streams = (['viewer', 'admin', 'integration', 'manager'] as const).map((role) => ({
+      role,
+      sse: sseSubscribe<{ events: { __typename: string; changedItems?: (Item & { reason: string | null })[] } }>(h.graphqlUrl, h.tokens[role], eventQuery),
+    }));
+    await new Promise((r) => setTimeout(r, 300));
+    const started = await h.gql<{ addMembersToChat: { job: { id: string } } }>('mutation ($c: ID!, $m: [ID!]!) { addMembersToChat(chatId: $c, memberIds: $m) { job { id } } }', { c: chatId, m: [String(member)] });
+    const jobId = started.body.data!.addMembersToChat.job.id;
+    // The link is made at once; its direct message waits for the account's add throttle.
+    const item = async (role: 'viewer' | 'admin' | 'integration' | 'manager') =>
+      (await h.gql<{ membershipJob: { items: Item[] } }>(`{ membershipJob(id: "${jobId}") { items { memberId state inviteLink } } }`, undefined, { token: h.tokens[role] })).body.data!.membershipJob.items[0]!;
+    let link: string | null = null;
+    for (let i = 0; i < 100 && link === null; i++) {
+      link = (await item('manager')).inviteLink;
+      if (link === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(link).toMatch(/^https:\/\/t\.me\/\+/);
+    for (const role of ['viewer', 'admin', 'integration'] as const) expect(await item(role)).toEqual({ memberId: String(member), state: 'PENDING', inviteLink: null });
+
+    const progress = (['viewer', 'manager'] as const).map((role) => ({
+      role,
+      sse: sseSubscribe<{ jobProgress: { job: { state: string }; changedItems: Item[] } }>(h.graphqlUrl, h.tokens[role], 'subscription ($j: ID!) { jobProgress(jobId: $j) { job { state } changedItems { memberId state inviteLink } } }', { j: jobId }),
+    }));
+    await Promise.all(progress.map((p) => p.sse.inbox.waitFor((m) => m.data?.jobProgress.job.state === 'RUNNING' || m.data?.jobProgress.job.state === 'PAUSED', 10_000)));
+    // Cancelling stops the message; the cancelled item still holds the link it was given.
+    expect((await h.gql(`mutation { cancelJob(jobId: "${jobId}") { state } }`)).body.data).toEqual({ cancelJob: { state: 'CANCELLED' } });
+    for (const { role, sse } of progress) {
+      const last = await sse.inbox.waitFor((m) => m.data?.jobProgress.job.state === 'CANCELLED', 10_000);
+      expect([role, last.data!.jobProgress.changedItems]).toEqual([role, [{ memberId: String(member), state: 'CANCELLED', inviteLink: role === 'manager' ? link : null }]]);
+      sse.stop();
+    }
+    for (const { role, sse } of streams) {
+      // The item as it took its link: pending, waiting to send it.
+      const withLinkStep = await sse.inbox.waitFor((m) => (m.data?.events.changedItems ?? []).some((i) => i.state === 'PENDING' && /one-use invite link/.test(i.reason ?? '')), 10_000);
+      expect([role, withLinkStep.data!.events.changedItems!.map((i) => i.inviteLink)]).toEqual([role, [role === 'manager' ? link : null]]);
+      sse.stop();
+    }
+    expect(world.callLog({ method: 'sendMessage' }).filter((c) => String((c.request as { input_message_content?: { text?: { text?: string } } }).input_message_content?.text?.text ?? '').includes(link!))).toEqual([]);
+    world.failures.restrictInvites(member, false);
+  });
+
   it('delivers alerts on the subscription and in the event stream', async () => {
     const chat = h.sim.demo.company.clientChats.find((c) => c.scenario === 'quiet')!;
     const sse = sseSubscribe<{ alerts: { kind: string; chatId: string; text: string; recipients: string[] } }>(h.graphqlUrl, h.tokens.viewer, 'subscription { alerts { kind chatId text recipients reminder } }');
@@ -196,6 +252,38 @@ describe('tgdesk jobs, roster and duty', () => {
     expect(await runDutyCommand([], now)).toBe(0);
     expect(now.out()).toMatch(new RegExp(`on duty +${h.members.admin}`));
     expect(await runDutyCommand(['unset', String(h.members.admin)], io(h.tokens.manager))).toBe(0);
+  });
+
+  it('exits with status 3 when the job pauses, saying why and how it goes on', async () => {
+    const world = h.sim.demo.world;
+    const member = outsiders()[1]!.userId;
+    // A chat where only one account can add, one that has not added yet (no throttle to sit
+    // out): PEER_FLOOD on it pauses the job for a day.
+    let pick: { chatId: string; accountId: string } | null = null;
+    for (const c of h.sim.demo.company.clientChats.filter((x) => !x.teamIds.includes(member))) {
+      const plan = await h.sim.daemon.teamOps.jobs.plan({ kind: 'addMembersToChat', chatKey: String(c.chatId), memberUserIds: [member] });
+      const item = plan.items[0]!;
+      if (item.outcome === 'todo' && item.candidates.length === 1 && h.sim.daemon.teamOps.jobs.limitsOf(item.accountId!).lastAddAt === null) {
+        pick = { chatId: String(c.chatId), accountId: item.accountId! };
+        break;
+      }
+    }
+    expect(pick).not.toBeNull();
+    const accountUserId = h.sim.demo.company.accounts[h.sim.demo.accounts.findIndex((a) => a.accountId === pick!.accountId)]!.userId;
+    world.failures.peerFlood(accountUserId);
+    const run = io(h.tokens.manager);
+    expect(await runJobsCommand(['add-to-chat', pick!.chatId, String(member)], run)).toBe(3);
+    const jobId = /job (\d+) started/.exec(run.err())![1]!;
+    expect(run.err()).toContain(`job ${jobId} is paused: ${pick!.accountId}: PEER_FLOOD on ${pick!.accountId}: Telegram stopped its adds until`);
+    expect(run.err()).toContain('It goes on by itself when that clears');
+    expect(run.err()).toContain(`tgdesk jobs watch ${jobId}`);
+    expect(run.out()).toBe('');
+    // Watching it again says the same at once.
+    const watch = io(h.tokens.manager);
+    expect(await runJobsCommand(['watch', jobId], watch)).toBe(3);
+    expect(watch.err()).toContain(`job ${jobId} is paused`);
+    expect(await runJobsCommand(['cancel', jobId], io(h.tokens.manager))).toBe(0);
+    world.failures.clearPeerFlood(accountUserId);
   });
 
   it('reads its throttle and alert settings from the configuration, every problem at once', () => {

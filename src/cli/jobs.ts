@@ -4,7 +4,8 @@
  * Starting a job plans it, prints the plan when `--dry-run`, and otherwise follows it on the
  * `jobProgress` subscription with a progress bar (a line per second when stderr is not a
  * terminal), then prints the final table: done, skipped, invited and failed, with reasons and
- * invite links. Exit code 0 when no item failed, 1 otherwise.
+ * invite links. Exit code 0 when no item failed, 1 otherwise, 3 when the job paused: it then waits
+ * for hours (PEER_FLOOD, the daily add limit, a long FLOOD_WAIT), and a script must not hang on it.
  */
 import { apiClient, ApiError, parseFlags, processIo, table, when, type ApiClient, type CliIo } from './api-client.ts';
 
@@ -19,6 +20,9 @@ const USAGE = `Usage:
   tgdesk jobs show JOB_ID        the job's items and outcomes
   tgdesk jobs watch JOB_ID       follow a job with a progress bar, then its items
   tgdesk jobs cancel JOB_ID      cancel what is not done yet
+
+Following a job ends when it is done (exit 0, or 1 if an item failed) or cancelled, or when it
+pauses (exit 3): it goes on by itself once the reason clears; follow it again with watch.
 
 Talks to the daemon at TGDESK_URL (default http://TGDESK_HOST:TGDESK_PORT) with TGDESK_TOKEN, a
 manager token (tgdesk token create --role manager --name cli). --url and --token override them.
@@ -134,7 +138,8 @@ export async function runJobsCommand(args: string[], io: CliIo = processIo()): P
       case 'watch': {
         const id = positional[0];
         if (!id) return usage('watch needs a job id');
-        await follow(api, io, id);
+        const paused = await follow(api, io, id);
+        if (paused) return pausedExit(io, paused);
         return report(api, io, id);
       }
       case 'cancel': {
@@ -177,12 +182,29 @@ async function started(api: ApiClient, io: CliIo, r: { plan: Plan; job: Job | nu
     io.stdout.write(`${r.job.id}\n`);
     return 0;
   }
-  await follow(api, io, r.job.id);
+  const paused = await follow(api, io, r.job.id);
+  if (paused) return pausedExit(io, paused);
   return report(api, io, r.job.id);
 }
 
-/** Follows a job on its subscription until it ends, drawing the bar on stderr. */
-async function follow(api: ApiClient, io: CliIo, jobId: string): Promise<void> {
+const PAUSED_EXIT = 3;
+
+function pausedExit(io: CliIo, job: Job): number {
+  io.stderr.write(
+    `job ${job.id} is paused: ${(job.reason ?? 'no account can act now').replace(/^paused: /, '')}.\n` +
+      `It goes on by itself when that clears; nothing needs restarting. Follow it again with \`tgdesk jobs watch ${job.id}\`, ` +
+      `see its items with \`tgdesk jobs show ${job.id}\`, or stop it with \`tgdesk jobs cancel ${job.id}\`.\n`,
+  );
+  return PAUSED_EXIT;
+}
+
+/** Whether following can stop: the job ended (done, or cancelled with no call under way) or paused. */
+function settled(job: Job): boolean {
+  return job.state === 'DONE' || job.state === 'PAUSED' || (job.state === 'CANCELLED' && job.counts.pending + job.counts.running === 0);
+}
+
+/** Follows a job on its subscription until it ends or pauses, drawing the bar on stderr. Returns the job if it paused. */
+async function follow(api: ApiClient, io: CliIo, jobId: string): Promise<Job | null> {
   const tty = Boolean(io.stderr.isTTY);
   let lastLine = 0;
   let last: Job | null = null;
@@ -202,7 +224,7 @@ async function follow(api: ApiClient, io: CliIo, jobId: string): Promise<void> {
     for await (const m of api.subscribe<{ jobProgress: { job: Job } }>(`subscription ($j: ID!) { jobProgress(jobId: $j) { seq job { ${JOB_FIELDS} } } }`, { j: jobId })) {
       last = m.jobProgress.job;
       draw(last);
-      if (last.state === 'DONE' || last.state === 'CANCELLED') break;
+      if (settled(last)) break;
     }
   } catch (error) {
     if (error instanceof ApiError) throw error;
@@ -210,12 +232,13 @@ async function follow(api: ApiClient, io: CliIo, jobId: string): Promise<void> {
     for (;;) {
       last = (await api.request<{ membershipJob: { job: Job } }>(`query ($j: ID!) { membershipJob(id: $j) { job { ${JOB_FIELDS} } } }`, { j: jobId })).membershipJob.job;
       draw(last);
-      if (last.state === 'DONE' || last.state === 'CANCELLED') break;
+      if (settled(last)) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
   if (last) draw(last, true);
   if (tty) io.stderr.write('\n');
+  return last?.state === 'PAUSED' ? last : null;
 }
 
 /** The final table of a job: every item with its outcome and reason. */

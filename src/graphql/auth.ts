@@ -54,6 +54,14 @@ export const QUERY_ROLES: { readonly [K in keyof QueryResolvers]?: readonly ApiR
   portalStatus: ['admin', 'manager', 'integration'],
 };
 
+/**
+ * Who sees a membership item's one-use invite link: whoever holds it can join the client's chat,
+ * so only the managers who run jobs do; every other token reads null (the item, its state and
+ * reason stay visible). It applies wherever an item is shown: `membershipJob`, `jobProgress` and
+ * the `events` stream.
+ */
+export const INVITE_LINK_ROLES: readonly ApiRole[] = ['manager'];
+
 export function requireRole(principal: Principal, allowed: readonly ApiRole[], what: string): void {
   if (!allowed.includes(principal.role)) {
     throw new DomainError('FORBIDDEN', `${what} needs the role ${allowed.join(' or ')}; this token has ${principal.role}`, { required: [...allowed] });

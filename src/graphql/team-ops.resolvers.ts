@@ -10,7 +10,7 @@ import { actorOf } from '../app/tokens.ts';
 import { toDomainEvent } from '../app/writer.ts';
 import { badInput, DomainError, notFound } from '../domain/errors.ts';
 import type { DomainEvent } from '../domain/events.ts';
-import { requireRole } from './auth.ts';
+import { INVITE_LINK_ROLES, requireRole } from './auth.ts';
 import type * as G from './generated/resolvers-types.ts';
 import type { ApiContext } from './mappers.ts';
 import { abortable, unwrapStreamValue, type StreamError, type StreamHooks } from './subscriptions.ts';
@@ -261,7 +261,10 @@ function resync(error: unknown): StreamError {
   throw error;
 }
 
-const FINAL_JOB_STATES: ReadonlySet<string> = new Set(['done', 'cancelled']);
+/** A job has ended when it is done, or cancelled with no call of it still under way. */
+function ended(job: MembershipJobView): boolean {
+  return job.state === 'done' || (job.state === 'cancelled' && job.counts.running + job.counts.pending === 0);
+}
 
 function jobProgressStream(ctx: ApiContext, jobId: number, hooks: StreamHooks) {
   return abortable(async function* (signal): AsyncGenerator<G.MembershipJobProgress | StreamError> {
@@ -271,14 +274,14 @@ function jobProgressStream(ctx: ApiContext, jobId: number, hooks: StreamHooks) {
     const report = await ctx.daemon.teamOps.jobs.job(jobId);
     let lastUpdate = report.job.updatedAt;
     yield { seq: 0, at: report.job.updatedAt, job: jobOut(report.job), changedItems: [] };
-    if (FINAL_JOB_STATES.has(report.job.state)) return;
+    if (ended(report.job)) return;
     try {
       for (let r = await first; !r.done; r = await source.next()) {
         const e = toDomainEvent(r.value);
         if (e.type !== 'membershipJobChanged' || e.job.id !== jobId || e.job.updatedAt < lastUpdate) continue;
         lastUpdate = e.job.updatedAt;
         yield { seq: e.seq, at: e.at, job: jobOut(e.job), changedItems: e.items.map(itemOut) };
-        if (FINAL_JOB_STATES.has(e.job.state)) return;
+        if (ended(e.job)) return;
       }
     } catch (error) {
       yield resync(error);
@@ -324,6 +327,9 @@ export function withTeamOps(resolvers: G.Resolvers, streamHooks: (ctx: ApiContex
         subscribe: (_, args, ctx) => alertStream(ctx, args.forMe ?? false, args.after, streamHooks(ctx)),
         resolve: (value: unknown) => unwrapStreamValue(value) as never,
       },
+    },
+    MembershipJobItem: {
+      inviteLink: (i, _, ctx) => (INVITE_LINK_ROLES.includes(ctx.principal.role) ? i.inviteLink : null),
     },
     MembershipJobChangedEvent: {
       job: (e) => jobOut(eventOf<'membershipJobChanged'>(e).job),
