@@ -270,8 +270,23 @@ async function daemonMetrics(daemon: Daemon): Promise<(Gauge | Awaited<ReturnTyp
 }
 
 async function readiness(daemon: Daemon): Promise<{ ready: boolean; store: string; accounts: { id: string; syncState: string; syncComplete: boolean }[] }> {
-  const accounts = await daemon.queries.accounts();
+  const accounts = await withinProbe(daemon.queries.accounts());
   return { ready: true, store: 'ok', accounts: accounts.map((a) => ({ id: a.id, syncState: a.syncState, syncComplete: a.syncComplete })) };
+}
+
+/**
+ * How long `/readyz` and `/metrics` wait for the store. A store that stopped answering without
+ * closing its connections (a network partition) would otherwise hang the probe with it, and an
+ * orchestrator or Prometheus would learn nothing until its own timeout.
+ */
+export const STORE_PROBE_MS = 3_000;
+
+function withinProbe<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${STORE_PROBE_MS} ms`)), STORE_PROBE_MS);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** The body of a request whose Content-Length was checked against the limit. */
@@ -322,16 +337,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (path === '/readyz') {
       void readiness(daemon).then(
         (body) => res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
-        () => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: false, store: 'unreachable' })),
+        (error) => {
+          logger.warn('not ready: the store is unreachable', { error });
+          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: false, store: 'unreachable' }));
+        },
       );
       return;
     }
     if (path === '/metrics') {
-      void daemonMetrics(daemon).then(
+      void withinProbe(daemonMetrics(daemon)).then(
         (extra) => res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.render(extra)),
         (error) => {
+          // A scrape with some series missing reads as those figures dropping to nothing; a
+          // failed scrape (Prometheus' `up` = 0) says what happened.
           logger.warn('metrics could not read the daemon state', { error });
-          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.render());
+          res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the daemon could not read its state: the store is unreachable\n');
         },
       );
       return;

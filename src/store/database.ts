@@ -118,6 +118,10 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   });
   // A dropped connection must not crash the daemon; the next query reconnects.
   pool.on('error', () => undefined);
+  // The pool listens only to idle clients. One checked out between two statements (inside a
+  // transaction) whose connection drops emits 'error' on itself: without a listener that is an
+  // uncaught exception, and the daemon dies with the database. Its next statement fails instead.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).execute(db);
   const parsed = new URL(url);
