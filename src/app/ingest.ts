@@ -363,7 +363,7 @@ export async function applyPlans(trx: Transaction<Database>, jobs: readonly Inge
   for (const j of jobs) for (const [chatKey, title] of j.plan.titles) await setChatTitle(trx, chatKey, title, now);
 
   const refs = await upsertAccountMessages(trx, jobs.length === 1 ? jobs[0]!.plan.messages : jobs.flatMap((j) => j.plan.messages), now, known);
-  const changes = await applyMessageChanges(trx, jobs, now);
+  const changes = await applyMessageChanges(trx, jobs, now, storedIdLookup(jobs, refs, known));
 
   await upsertChatMembers(trx, jobs.flatMap((j) => j.plan.members), now);
   await putCursorsOfAccounts(trx, jobs.flatMap((j) => [...j.plan.cursorChanges.values()].map((c) => ({ ...c, accountId: j.state.accountId }))), now);
@@ -434,10 +434,40 @@ async function mergeAccountChats(trx: Transaction<Database>, jobs: readonly Inge
  * Edits, content changes and deletions of stored messages. Each account reports the same change
  * of a shared message; it is written once (the newest edit date, the last content).
  */
+/**
+ * Ids of messages this transaction just stored, or that the recent-message cache knows, by an
+ * account's view of them: most edits and deletions concern such messages, and need no lookup.
+ */
+function storedIdLookup(jobs: readonly IngestJob[], refs: readonly StoredRef[], known?: KnownMessages): (accountId: string, ref: MessageRef) => number | undefined {
+  // Shared ids by chat; per-account ids by account, then chat.
+  const shared = new Map<ChatKey, Map<number, number>>();
+  const perAccount = new Map<string, Map<ChatKey, Map<number, number>>>();
+  let at = 0;
+  for (const j of jobs) {
+    for (const m of j.plan.messages) {
+      const id = refs[at++]!.id;
+      if (id <= 0) continue;
+      let byChat: Map<ChatKey, Map<number, number>> | undefined = shared;
+      if (!hasSharedMessageIds(m.chatType)) {
+        byChat = perAccount.get(j.state.accountId);
+        if (!byChat) perAccount.set(j.state.accountId, (byChat = new Map()));
+      }
+      let ids = byChat.get(m.chatKey);
+      if (!ids) byChat.set(m.chatKey, (ids = new Map()));
+      ids.set(m.message.tdMessageId, id);
+    }
+  }
+  return (accountId, ref) => {
+    if (hasSharedMessageIds(ref.chatType)) return shared.get(ref.chatKey)?.get(ref.tdMessageId) ?? known?.get(ref.chatKey, ref.tdMessageId)?.id;
+    return perAccount.get(accountId)?.get(ref.chatKey)?.get(ref.tdMessageId);
+  };
+}
+
 async function applyMessageChanges(
   trx: Transaction<Database>,
   jobs: readonly IngestJob[],
   now: number,
+  storedId: (accountId: string, ref: MessageRef) => number | undefined,
 ): Promise<{ perJob: { deleted: Map<ChatKey, number[]>; edited: Map<ChatKey, number[]> }[]; changedIds: Set<number> }> {
   const editDates = new Map<number, number>();
   const contents = new Map<number, Plan['contents'][number]['content']>();
@@ -450,7 +480,14 @@ async function applyMessageChanges(
     const changedRefs = [...plan.edits.map((e) => e.ref), ...plan.contents.map((c) => c.ref), ...plan.deletes];
     out.push({ deleted, edited });
     if (changedRefs.length === 0) continue;
-    const ids = await resolveMessageIds(trx, j.state.accountId, changedRefs);
+    const ids = new Map<string, number>();
+    const unknown: MessageRef[] = [];
+    for (const ref of changedRefs) {
+      const id = storedId(j.state.accountId, ref);
+      if (id === undefined) unknown.push(ref);
+      else ids.set(refKey(ref.chatKey, ref.tdMessageId), id);
+    }
+    if (unknown.length > 0) for (const [k, id] of await resolveMessageIds(trx, j.state.accountId, unknown)) ids.set(k, id);
     for (const e of plan.edits) {
       const id = ids.get(refKey(e.ref.chatKey, e.ref.tdMessageId));
       if (id !== undefined) editDates.set(id, Math.max(editDates.get(id) ?? 0, e.editDate));
