@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS } from '../src/graphql/limits.ts';
 import { startApiHarness, type ApiHarness, type GqlResponse } from './helpers/api-harness.ts';
 import { wsClient } from './helpers/api-clients.ts';
 import { supportChat } from './helpers/api-fixtures.ts';
+import { eventually } from './helpers/sim-daemon.ts';
 
 let h: ApiHarness;
 
@@ -118,10 +119,41 @@ describe('request limits', () => {
 
   it('refuses an over-long search query and never reads user input as query syntax', async () => {
     await refused(() => h.gql('query ($q: String!) { search(query: $q) { newestAt } }', { q: 'a'.repeat(600) }), 'BAD_USER_INPUT', /1 to 512/);
-    for (const q of ['"502" OR *', 'NEAR(a b)', 'a AND NOT b', "'; DROP TABLE messages; --", '(((', '^*:%_\\']) {
-      const r = await h.gql('query ($q: String!) { search(query: $q) { newestAt } }', { q });
-      expect(r.body.errors).toBeUndefined();
-    }
+    // Messages that hold the syntax as text, and one that would match if it were syntax.
+    const M = 'сн6620';
+    const chat = supportChat(h, 3);
+    const literal = [
+      'Ответ "502" OR * от балансировщика',
+      'Функция NEAR(a b) не найдена',
+      'В фильтре условие a AND NOT b',
+      "Кто-то прислал в форму '; DROP TABLE messages; --",
+      'В конфиге ((( лишние скобки',
+      'Шаблон ^*:%_\\ не разобран',
+    ];
+    const plain = 'Просто 502 на главной';
+    const seq = h.sim.daemon.bus.lastSeq;
+    for (const text of [...literal, plain]) h.sim.demo.world.sendMessage({ chatId: chat.tdChatId, senderId: chat.clientUserId, text: `${text} ${M}` });
+    expect(await eventually(() => h.sim.events.filter((e) => e.seq > seq && e.type === 'messageAdded').length >= literal.length + 1, 10_000)).toBe(true);
+    await h.sim.daemon.searchIndexer!.whenCaughtUp();
+    const found = async (q: string) => {
+      const r = await h.gql<{ search: { hits: { message: { text: string } }[] }[] }>('query ($q: String!) { search(query: $q) { hits { message { text } } } }', { q });
+      expect(r.body.errors, q).toBeUndefined();
+      return r.body.data!.search.flatMap((g) => g.hits.map((x) => x.message.text.replace(` ${M}`, ''))).sort();
+    };
+    // Each finds the message that holds it as text and nothing else: OR, NOT and NEAR are words,
+    // quotes and brackets around words are trimmed, short runs of punctuation (`*`, `--`) are
+    // ignored and longer ones are text to find, and every token must occur.
+    expect(await found(`"502" OR * ${M}`)).toEqual([literal[0]]);
+    expect(await found(`NEAR(a b) ${M}`)).toEqual([literal[1]]);
+    expect(await found(`a AND NOT b ${M}`)).toEqual([literal[2]]);
+    expect(await found(`'; DROP TABLE messages; -- ${M}`)).toEqual([literal[3]]);
+    // What syntax would have widened, words narrow: "NOT 502" is two more words to find.
+    expect(await found(`NOT 502 ${M}`)).toEqual([]);
+    expect(await found(`502 ${M}`)).toEqual([literal[0], plain].sort());
+    expect(await found(`((( ${M}`)).toEqual([literal[4]]);
+    expect(await found(`^*:%_\\ ${M}`)).toEqual([literal[5]]);
+    // The table the injection names is still there, with every message in it.
+    expect(await found(M)).toEqual([...literal, plain].sort());
   });
 
   it('stays responsive while abusive requests arrive', async () => {

@@ -116,7 +116,11 @@ describe('search', () => {
 
   it('finds nothing for words that are not there, and treats query syntax as text', async () => {
     expect(await search(`кубернетес ${M}`)).toEqual([]);
-    expect(await search(`"502" OR ${M}`)).toEqual(expect.any(Array));
+    // OR and NOT are words like any other, so each must occur: no 502 message says "or" or "not".
+    expect(await search(`"502" OR ${M}`)).toEqual([]);
+    expect(await search(`NOT 502 ${M}`)).toEqual([]);
+    // Quotes are trimmed and OR is a plain word of "table or view": the message that says it is found.
+    expect(texts(await search(`"table" OR "view" ${M}`))).toEqual([expect.stringContaining('table or view does not exist')]);
     expect(texts(await search(`ORA-00942: ${M}`))).toEqual([expect.stringContaining('ORA-00942')]);
   });
 });
