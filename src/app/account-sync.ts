@@ -116,10 +116,16 @@ export class AccountSync {
       const result = await this.options.batcher.submit(this.state, planBatch(this.state, events), events);
       for (const id of result.needsReconcile) this.enqueue(id);
     } catch (error) {
-      // The batch is lost from the live stream, but nothing is marked synced: a reconcile pass
-      // at the next gap or start recovers it. Mark every chat of the batch for one now.
+      // The batch is lost from the live stream. Its chats are unsynced until a reconcile pass has
+      // paged them again: otherwise the next live message would move a chat's cursor past the
+      // lost one, and no later pass (nor a restart) would look below it.
       logger.error('ingest failed; chats will be reconciled', { accountId: this.accountId, error });
-      for (const e of events) if ('tdChatId' in e && typeof e.tdChatId === 'number') this.enqueue(e.tdChatId);
+      for (const tdChatId of chatsOf(events)) {
+        const cursor = this.state.cursors.get(tdChatId);
+        if (cursor?.isSynced) this.state.cursors.set(tdChatId, { ...cursor, isSynced: false });
+        this.state.gapEpochs.set(tdChatId, (this.state.gapEpochs.get(tdChatId) ?? 0) + 1);
+        this.enqueue(tdChatId);
+      }
     }
     if (becameReady && !this.readyStarted) {
       this.readyStarted = true;
@@ -256,4 +262,15 @@ export class AccountSync {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** The chats a batch of events concerns. */
+function chatsOf(events: readonly TgEvent[]): Set<number> {
+  const out = new Set<number>();
+  for (const e of events) {
+    if (e.kind === 'message' || e.kind === 'messageSendSucceeded') out.add(e.message.tdChatId);
+    else if (e.kind === 'chat') out.add(e.chat.tdChatId);
+    else if ('tdChatId' in e && typeof e.tdChatId === 'number') out.add(e.tdChatId);
+  }
+  return out;
 }

@@ -1,0 +1,42 @@
+/**
+ * A batch whose ingest transaction fails is lost from the live stream; its chats must be paged
+ * again before later traffic may prove their history complete, or the lost message would stay
+ * missing for good (later messages would move the chat's cursor past it).
+ */
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, settle, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
+
+let sim: SimDaemon | null = null;
+afterEach(async () => {
+  await sim?.dispose();
+  sim = null;
+});
+
+describe('a failed ingest transaction', () => {
+  it('leaves its chats to a reconcile pass that recovers the lost message, even after later traffic', async () => {
+    sim = await startSimDaemon();
+    await settle(sim);
+    const { world, company } = sim.demo;
+    const chat = company.clientChats.find((c) => c.kind === 'supergroup')!;
+    const db = sim.store.db;
+    const stored = async (text: string) =>
+      (await db.selectFrom('messages').select('id').where('chat_key', '=', String(chat.chatId)).where('text', '=', text).execute()).length;
+
+    // The store refuses one message, as a full disk or a broken connection would refuse a transaction.
+    await sql`create trigger refuse_lost before insert on messages when new.text = 'lost: 502 on db-prod-2' begin select raise(abort, 'disk full'); end`.execute(db);
+    world.sendMessage({ chatId: chat.chatId, senderId: chat.clients[0]!.userId, text: 'lost: 502 on db-prod-2' });
+    expect(await eventually(() => sim!.logger.lines.some((l) => l.includes('ingest failed; chats will be reconciled')), 10_000)).toBe(true);
+
+    // Traffic goes on in the same chat while the store still refuses the lost message.
+    world.sendMessage({ chatId: chat.chatId, senderId: chat.teamIds[0]!, text: 'after: смотрим' });
+    expect(await eventually(async () => (await stored('after: смотрим')) === 1, 10_000)).toBe(true);
+    expect(await stored('lost: 502 on db-prod-2')).toBe(0);
+
+    // Once the store accepts writes again, the chat's reconcile pass (retried) stores the lost message.
+    await sql`drop trigger refuse_lost`.execute(db);
+    expect(await eventually(async () => (await stored('lost: 502 on db-prod-2')) === 1, 15_000)).toBe(true);
+    await settle(sim);
+    expect(await stored('after: смотрим')).toBe(1);
+  }, 40_000);
+});
