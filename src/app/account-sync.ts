@@ -105,8 +105,11 @@ export class AccountSync {
     let becameReady = false;
     for (const e of events) {
       if (e.kind === 'auth') {
-        await updateAccount(db, this.accountId, { authState: e.state.kind }, now());
         if (e.state.kind === 'ready') becameReady = true;
+        // A failed write of the auth state must not cost the batch's messages: log it and go on.
+        await updateAccount(db, this.accountId, { authState: e.state.kind }, now()).catch((error: unknown) =>
+          logger.warn('could not store the auth state', { accountId: this.accountId, error }),
+        );
         if (e.state.kind === 'closed' || e.state.kind === 'loggingOut') await this.setSyncState('loggedOut');
       }
     }
