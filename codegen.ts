@@ -26,6 +26,7 @@ const config: CodegenConfig = {
         },
         enumValues: {
           ChatKind: { SUPPORT: 'support', TEAM: 'team', PERSONAL: 'personal', OTHER: 'other' },
+          StableKey: { TITLE: 'title', MANUAL: 'manual', CREATED: 'created' },
           TeamRole: { ADMIN: 'admin', MANAGER: 'manager' },
           ApiRole: { VIEWER: 'viewer', ADMIN: 'admin', MANAGER: 'manager', INTEGRATION: 'integration' },
           AuditOutcome: { OK: 'ok', ERROR: 'error' },

@@ -127,7 +127,10 @@ function expected(model: FakeModel, accountId: string, member: number | null, or
   const keep = compileDialogFilter(filter);
   const rows = model.dialogInputs(accountId).map((input) => buildDialogRow(input, { now, scopeMuteFor: model.scopeMuteOf(), starred })).filter(keep);
   const sorted = sortDialogs(rows, { order, stableKey, titleOrder: model.titleOrder });
-  return { rows: sorted, totalCount: sorted.length, unreadChatCount: sorted.filter((r) => r.isUnread).length };
+  const unread = sorted.filter((r) => r.isUnread);
+  const byKind = { support: 0, team: 0, personal: 0, other: 0 };
+  for (const r of unread) byKind[r.kind]++;
+  return { rows: sorted, totalCount: sorted.length, unreadChatCount: unread.length, unreadChatsByKind: byKind };
 }
 
 function setup(accounts: readonly string[], chatsPerAccount: number, seed: number) {
@@ -296,6 +299,6 @@ describe('kept dialog rows', () => {
     expect(ctx.rows.view({ accountId: 'a1', memberUserId: null, order: 'STABLE' }, NOW).totalCount).toBe(11);
     ctx.rows.reset();
     check(ctx, ['a1'], NOW);
-    expect(ctx.rows.view({ accountId: 'nobody', memberUserId: null, order: 'URGENCY' }, NOW)).toEqual({ rows: [], totalCount: 0, unreadChatCount: 0 });
+    expect(ctx.rows.view({ accountId: 'nobody', memberUserId: null, order: 'URGENCY' }, NOW)).toEqual({ rows: [], totalCount: 0, unreadChatCount: 0, unreadChatsByKind: { support: 0, team: 0, personal: 0, other: 0 } });
   });
 });

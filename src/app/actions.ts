@@ -6,8 +6,12 @@
  * |-------------------|-------------------------------------------------------|
  * | pin / unpin       | toggleChatIsPinned on that account                    |
  * | mute / unmute     | setChatNotificationSettings: the whole settings, copied, mute fields changed |
- * | read all          | per chat: viewMessages up to the last one, readAllChatMentions |
- * | alarm, "It's OK", star, kind, policy | none                              |
+ * | read all          | per chat with something to clear: viewMessages up to the last message (force_read, no chat opened); readAllChatMentions if it has unread mentions; toggleChatIsMarkedAsUnread(false) if marked as unread, since "read all" means nothing is left unread, a manual mark included |
+ * | alarm, "It's OK", star, kind, policy, position | none                   |
+ *
+ * The Telegram actions change a real person's account, so an actor limited to its own account
+ * (an admin's token) may use them only on the account of its own team member; a manager's token
+ * may use them on any. A refusal is FORBIDDEN, audited, and calls nothing.
  *
  * Telegram actions change tgdesk's state only through the updates Telegram sends back, so the
  * store and the events can never claim what Telegram refused. Team-only actions change the
@@ -33,11 +37,18 @@ import type { Writer } from './writer.ts';
 export interface Actor {
   readonly label: string;
   readonly memberUserId: number | null;
+  /**
+   * Which accounts the actor may act through in Telegram: `own`, only the account whose user is
+   * `memberUserId`; `any` (also when absent: managers, the daemon's own services, the CLI).
+   */
+  readonly accountScope?: 'own' | 'any';
 }
 
 /** Mute "forever" as Telegram understands it: more than 366 days. */
 const MUTE_FOREVER_S = 366 * 86_400 + 1;
 const REASON_MAX = 500;
+/** GraphQL's Int is 32-bit; a manual position stays inside it. */
+const MAX_POSITION = 2_147_483_647;
 /** How long an action waits for Telegram's update confirming it before returning what it has. */
 const CONFIRM_TIMEOUT_MS = 3_000;
 
@@ -59,6 +70,7 @@ export class Actions {
 
   async pinChat(actor: Actor, accountId: string, chatKey: ChatKey, pinned: boolean): Promise<DialogRow> {
     const { account, tdChatId } = this.accountChat(accountId, chatKey);
+    await this.mayActThrough(actor, pinned ? 'pinChat' : 'unpinChat', accountId, chatKey);
     await this.telegram(actor, pinned ? 'pinChat' : 'unpinChat', accountId, chatKey, {}, () => account.setChatPinned(tdChatId, pinned));
     return this.confirmed(actor, accountId, chatKey, (row) => row.isPinned === pinned);
   }
@@ -69,6 +81,7 @@ export class Actions {
       throw badInput(`forSeconds must be a whole number of seconds between 1 and ${MUTE_FOREVER_S}`, { argument: 'forSeconds' });
     }
     const { account, tdChatId, state } = this.accountChat(accountId, chatKey);
+    await this.mayActThrough(actor, muted ? 'muteChat' : 'unmuteChat', accountId, chatKey);
     const current: NotificationSettings = state.notificationSettings;
     const next: NotificationSettings = {
       ...current,
@@ -86,6 +99,7 @@ export class Actions {
   async readAll(actor: Actor, accountId: string, kind?: ChatKind | null): Promise<{ chatsRead: number; failed: number }> {
     if (kind !== undefined && kind !== null && !isChatKind(kind)) throw badInput(`unknown chat kind "${String(kind)}"`);
     const account = this.account(accountId);
+    await this.mayActThrough(actor, 'readAll', accountId, null);
     const rows = this.d.model.accountChats.get(accountId) ?? new Map();
     let chatsRead = 0;
     let failed = 0;
@@ -121,7 +135,8 @@ export class Actions {
       const now = this.d.now();
       const alarm: Alarm = { raisedBy: actor.memberUserId ?? 0, raisedAt: now, reason: text };
       const previous = this.d.model.alarms.get(chatKey);
-      await putAlarm(trx, { chatKey, ...alarm });
+      // An integration has no member id; its token's name says who raised the alarm.
+      await putAlarm(trx, { chatKey, ...alarm, raisedByActor: actor.label });
       await this.auditIn(trx, actor, 'raiseAlarm', null, chatKey, { reason: text }, now);
       this.d.model.alarms.set(chatKey, alarm);
       hooks.onRollback(() => (previous ? this.d.model.alarms.set(chatKey, previous) : this.d.model.alarms.delete(chatKey)));
@@ -213,6 +228,26 @@ export class Actions {
     return { kind: entry.kind, clientName: entry.clientName };
   }
 
+  /**
+   * Gives the chat a manual position in the STABLE order (`stableKey` manual), the same for the
+   * whole team; `null` takes it away. Every account's row of the chat changes (dialogChanged).
+   */
+  async setChatPosition(actor: Actor, chatKey: ChatKey, position: number | null): Promise<void> {
+    const entry = this.chat(chatKey);
+    if (position !== null && (!Number.isInteger(position) || Math.abs(position) > MAX_POSITION)) {
+      throw badInput(`a position is a whole number between ${-MAX_POSITION} and ${MAX_POSITION}`, { argument: 'position' });
+    }
+    await this.d.writer.run(async (trx, emit, hooks) => {
+      const now = this.d.now();
+      const before = entry.manualPosition;
+      hooks.onRollback(() => (entry.manualPosition = before));
+      await patchChatSettings(trx, chatKey, { manualPosition: position }, now);
+      await this.auditIn(trx, actor, 'setChatPosition', null, chatKey, { position, previous: before }, now);
+      entry.manualPosition = position;
+      this.d.model.emitDialogDiffs(emit, [chatKey], now);
+    });
+  }
+
   /** Gives the chat another overdue policy (`null`: the default) and recomputes its wait under it. */
   async setChatPolicy(actor: Actor, chatKey: ChatKey, policyId: string | null): Promise<void> {
     const entry = this.chat(chatKey);
@@ -269,6 +304,22 @@ export class Actions {
     const entry = this.d.model.chats.get(chatKey);
     if (!entry) throw notFound('chat', chatKey);
     return entry;
+  }
+
+  /** FORBIDDEN, audited, unless the actor may change this account in Telegram. */
+  private async mayActThrough(actor: Actor, action: string, accountId: string, chatKey: ChatKey | null): Promise<void> {
+    if (actor.accountScope !== 'own') return;
+    const accountUser = this.d.model.accountUsers.get(accountId);
+    if (actor.memberUserId !== null && accountUser === actor.memberUserId) return;
+    const error = new DomainError(
+      'FORBIDDEN',
+      actor.memberUserId === null
+        ? `${action} on an account needs a token tied to that account's team member, or the role manager`
+        : `${action} on account ${accountId} needs the role manager: an admin acts only on their own account`,
+      { required: ['manager'] },
+    );
+    await this.audit(actor, action, accountId, chatKey, {}, error);
+    throw error;
   }
 
   private accountChat(accountId: string, chatKey: ChatKey) {

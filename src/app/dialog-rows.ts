@@ -242,14 +242,14 @@ export class DialogRows {
     const stars = q.memberUserId === null ? EMPTY_STARS : (this.model.stars.get(q.memberUserId) ?? EMPTY_STARS);
     const keep = q.filter ? compileDialogFilter(q.filter) : null;
     const rows: DialogRow[] = [];
-    let unread = 0;
+    const byKind = { support: 0, team: 0, personal: 0, other: 0 };
     for (const e of list) {
       const row = stars.size > 0 && stars.has(e.row.chatKey) ? starredRow(e) : e.row;
       if (keep !== null && !keep(row)) continue;
       rows.push(row);
-      if (row.isUnread) unread++;
+      if (row.isUnread) byKind[row.kind]++;
     }
-    return { rows, totalCount: rows.length, unreadChatCount: unread };
+    return { rows, totalCount: rows.length, unreadChatCount: byKind.support + byKind.team + byKind.personal + byKind.other, unreadChatsByKind: byKind };
   }
 
   private account(accountId: AccountId, now: UnixMs): AccountRows {

@@ -19,6 +19,7 @@ import { DialogRows } from './dialog-rows.ts';
 import type { EventBus } from './event-bus.ts';
 import type { TeamModel } from './team-model.ts';
 import { displayName, getUsers } from '../store/users.repository.ts';
+import { alarmActorOf } from '../store/team.repository.ts';
 
 export type { AccountRecord, ChatRecord, AccountChatRecord, StoredMessage };
 
@@ -114,6 +115,11 @@ export class Queries {
     if (!input) return null;
     const starred = memberUserId === null ? new Set<string>() : (this.model.stars.get(memberUserId) ?? new Set<string>());
     return buildDialogRow(input, { now, scopeMuteFor: this.model.scopeMuteOf(accountId), starred });
+  }
+
+  /** Who raised the chat's alarm of that instant, as the audit log names the caller. */
+  alarmActor(chatKey: string, raisedAt: number): Promise<string | null> {
+    return alarmActorOf(this.db, chatKey, raisedAt);
   }
 
   teamSummary(now: number = this.clock()): TeamSummary {

@@ -48,9 +48,9 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** The audit log's actor for a request. */
+/** The audit log's actor for a request. Only a manager's token acts on any account in Telegram. */
 export function actorOf(p: Principal): Actor {
-  return { label: `token:${p.name}`, memberUserId: p.memberUserId };
+  return { label: `token:${p.name}`, memberUserId: p.memberUserId, accountScope: p.role === 'manager' ? 'any' : 'own' };
 }
 
 export interface ApiTokensOptions {

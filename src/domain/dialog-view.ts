@@ -3,6 +3,7 @@
  * in one call. The steps are exported on their own (dialogs.ts, dialog-order.ts, counts.ts) for
  * callers that need only one.
  */
+import type { ChatKind } from './classification.ts';
 import { countUnreadChats } from './counts.ts';
 import { sortDialogs, type SortOptions } from './dialog-order.ts';
 import { buildDialogRow, compileDialogFilter, type DialogFilter, type DialogInput, type DialogRow, type DialogRowContext } from './dialogs.ts';
@@ -18,6 +19,8 @@ export interface DialogView {
   readonly totalCount: number;
   /** Unread chats among the rows that passed the filter. */
   readonly unreadChatCount: number;
+  /** The same, by kind. */
+  readonly unreadChatsByKind: Readonly<Record<ChatKind, number>>;
 }
 
 export function buildDialogView(inputs: readonly DialogInput[], options: DialogViewOptions): DialogView {
@@ -28,5 +31,6 @@ export function buildDialogView(inputs: readonly DialogInput[], options: DialogV
     if (keep(row)) rows.push(row);
   }
   const sorted = sortDialogs(rows, options);
-  return { rows: sorted, totalCount: sorted.length, unreadChatCount: countUnreadChats(sorted).total };
+  const unread = countUnreadChats(sorted);
+  return { rows: sorted, totalCount: sorted.length, unreadChatCount: unread.total, unreadChatsByKind: unread.byKind };
 }

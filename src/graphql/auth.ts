@@ -10,6 +10,10 @@
  * | admin       | yes   | yes          |               | yes   |
  * | manager     | yes   | yes          | yes           | yes   |
  * | integration | yes   |              |               | raise |
+ *
+ * The role is the first gate. The Telegram actions (pin, mute, read all) have a second one in the
+ * app, because they change a real person's account: an admin's token acts only on its own team
+ * member's account, a manager's on any (src/app/actions.ts, the actor's `accountScope`).
  */
 import type { ApiRole, Principal } from '../app/tokens.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -31,6 +35,8 @@ export const MUTATION_ROLES: { readonly [K in keyof Required<MutationResolvers>]
   setPreferences: CHAT_ACTION,
   // Sends as the token's own member's account only (src/app/messaging.ts).
   sendMessage: CHAT_ACTION,
+  // The team's own order of chats (STABLE by manual position): tgdesk only, never Telegram.
+  setChatPosition: CHAT_ACTION,
   setChatKind: TEAM_SETTING,
   setChatPolicy: TEAM_SETTING,
   putPolicy: TEAM_SETTING,

@@ -21,7 +21,8 @@ export type { ChatRecord, MessageView, DomainEvent };
 export type AccountChatRecordParent = AccountChatRecord;
 export type AccountRecordParent = AccountRecord;
 export type AcknowledgedParent = Acknowledged;
-export type AlarmParent = Alarm;
+/** The chat is known where the alarm is shown from a chat's row or event; `raisedByActor` needs it. */
+export type AlarmParent = Alarm & { readonly chatKey?: string };
 export type AuditEntryViewParent = AuditEntryView;
 export type ChatRecordParent = ChatRecord;
 export type EventMessageViewParent = EventMessageView;
@@ -52,6 +53,7 @@ export interface DialogConnectionParent {
   readonly end: number;
   readonly totalCount: number;
   readonly unreadChatCount: number;
+  readonly unreadChatCounts: Readonly<Record<'support' | 'team' | 'personal' | 'other', number>>;
 }
 export type PolicyParent = Daemon['model']['policies'] extends ReadonlyMap<string, infer V> ? (V extends { record: infer R } ? R : never) : never;
 export interface MessageHistoryParent {

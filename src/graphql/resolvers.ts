@@ -130,6 +130,10 @@ function decodeCursor(cursor: string): { chatKey: string; index: number } {
   throw badInput('after is not a cursor this API gave', { argument: 'after' });
 }
 
+function alarmOf(alarm: P.AlarmParent | null | undefined, chatKey: string): P.AlarmParent | null {
+  return alarm ? { ...alarm, chatKey } : null;
+}
+
 function senderOfMessage(m: MessageView): SenderParent {
   return { id: m.sender.key, userId: m.sender.userId, name: m.sender.name, username: m.sender.username };
 }
@@ -147,6 +151,7 @@ const Query: G.QueryResolvers = {
       memberUserId: ctx.principal.memberUserId,
       filter: toFilter(args.filter),
       order: args.order ?? 'STABLE',
+      stableKey: args.stableKey ?? 'title',
     });
     let start = 0;
     if (args.after) {
@@ -156,7 +161,14 @@ const Query: G.QueryResolvers = {
       start = Math.min(view.rows.length, (at === -1 ? cursor.index : at) + 1);
     }
     // Edges, nodes and cursors are made only if the query asks for them (DialogConnection below).
-    return { rows: parents(), start, end: Math.min(view.rows.length, start + first), totalCount: view.totalCount, unreadChatCount: view.unreadChatCount };
+    return {
+      rows: parents(),
+      start,
+      end: Math.min(view.rows.length, start + first),
+      totalCount: view.totalCount,
+      unreadChatCount: view.unreadChatCount,
+      unreadChatCounts: view.unreadChatsByKind,
+    };
   },
   dialog: (_, args, ctx) => {
     requireAccount(ctx, args.accountId);
@@ -227,7 +239,7 @@ const Mutation: G.MutationResolvers = {
   muteChat: async (_, args, ctx) =>
     dialogOf(await ctx.daemon.actions.muteChat(actorOf(ctx.principal), args.accountId, args.chatId, args.muted ?? true, args.forSeconds ?? null), args.accountId),
   readAll: (_, args, ctx) => ctx.daemon.actions.readAll(actorOf(ctx.principal), args.accountId, args.kind ?? null),
-  raiseAlarm: (_, args, ctx) => ctx.daemon.actions.raiseAlarm(actorOf(ctx.principal), args.chatId, args.reason),
+  raiseAlarm: async (_, args, ctx) => ({ ...(await ctx.daemon.actions.raiseAlarm(actorOf(ctx.principal), args.chatId, args.reason)), chatKey: args.chatId }),
   clearAlarm: (_, args, ctx) => ctx.daemon.actions.clearAlarm(actorOf(ctx.principal), args.chatId),
   acknowledge: async (_, args, ctx) => {
     const member = requireMember(ctx, 'acknowledge');
@@ -255,6 +267,10 @@ const Mutation: G.MutationResolvers = {
       businessHours: input.businessHours ?? null,
       ignorePatterns: input.ignorePatterns ?? null,
     }),
+  setChatPosition: async (_, args, ctx) => {
+    await ctx.daemon.actions.setChatPosition(actorOf(ctx.principal), args.chatId, args.position ?? null);
+    return chatRecord(ctx, args.chatId);
+  },
   setPreferences: (_, args, ctx) => {
     requireMember(ctx, 'setPreferences');
     return ctx.daemon.preferences.set(actorOf(ctx.principal), { sendTyping: args.sendTyping ?? null, linkPreviews: args.linkPreviews ?? null });
@@ -310,7 +326,8 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     kind: (c, _, ctx) => ctx.daemon.queries.chatKind(c.key).kind,
     clientName: (c, _, ctx) => ctx.daemon.queries.chatKind(c.key).clientName,
     firstSeenAt: (c) => c.firstSeenAt,
-    alarm: (c, _, ctx) => ctx.daemon.model.alarms.get(c.key) ?? null,
+    manualPosition: (c, _, ctx) => ctx.daemon.model.chats.get(c.key)?.manualPosition ?? null,
+    alarm: (c, _, ctx) => alarmOf(ctx.daemon.model.alarms.get(c.key), c.key),
     policy: (c, _, ctx) => {
       const model = ctx.daemon.model;
       const entry = model.chats.get(c.key);
@@ -341,12 +358,14 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     deadline: (d) => d.deadline,
     overdueSince: (d) => d.overdueSince,
     lastMessage: (d) => d.lastMessage,
+    alarm: (d) => alarmOf(d.alarm, d.chatKey),
   };
 
   const resolvers: G.Resolvers = {
     DateTime,
     JSON: JSONScalar,
     ChatKind: { SUPPORT: 'support', TEAM: 'team', PERSONAL: 'personal', OTHER: 'other' },
+    StableKey: { TITLE: 'title', MANUAL: 'manual', CREATED: 'created' },
     TeamRole: { ADMIN: 'admin', MANAGER: 'manager' },
     ApiRole: { VIEWER: 'viewer', ADMIN: 'admin', MANAGER: 'manager', INTEGRATION: 'integration' },
     AuditOutcome: { OK: 'ok', ERROR: 'error' },
@@ -403,6 +422,7 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     } satisfies Strict<G.LastMessageResolvers, P.LastMessageViewParent, G.LastMessage>,
     Alarm: {
       raisedBy: (a, _, ctx) => (a.raisedBy ? userOf(ctx, a.raisedBy) : null),
+      raisedByActor: (a, _, ctx) => (a.chatKey === undefined ? null : ctx.daemon.queries.alarmActor(a.chatKey, a.raisedAt)),
       raisedAt: (a) => a.raisedAt,
     } satisfies Strict<G.AlarmResolvers, P.AlarmParent, G.Alarm>,
     Acknowledgement: {
@@ -457,7 +477,7 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     },
     DialogRemovedEvent: { chatId },
     TeamSummaryChangedEvent: {},
-    AlarmRaisedEvent: { chatId },
+    AlarmRaisedEvent: { chatId, alarm: (e) => ({ ...e.alarm, chatKey: e.chatKey }) },
     AlarmClearedEvent: { chatId, clearedBy: (e, _, ctx) => (e.clearedBy ? userOf(ctx, e.clearedBy) : null) },
     AcknowledgedEvent: { chatId, acknowledgement: (e) => e.acknowledged },
     StarredEvent: { chatId, memberId: (e) => String(e.memberUserId) },

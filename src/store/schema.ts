@@ -131,6 +131,8 @@ export interface AlarmsTable {
   raised_by: number;
   raised_at: number;
   reason: string;
+  /** The caller as the audit log names it (`token:<name>`); null for alarms raised before 0008. */
+  raised_by_actor: string | null;
 }
 
 export interface AcknowledgementsTable {

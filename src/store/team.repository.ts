@@ -40,18 +40,26 @@ export interface AlarmRecord {
   readonly raisedBy: number;
   readonly raisedAt: number;
   readonly reason: string;
+  /** Who raised it, as the audit log names the caller; null when not recorded. */
+  readonly raisedByActor?: string | null;
 }
 
 export async function listAlarms(db: Db): Promise<AlarmRecord[]> {
   const rows = await db.selectFrom('alarms').selectAll().execute();
-  return rows.map((r) => ({ chatKey: r.chat_key, raisedBy: r.raised_by, raisedAt: r.raised_at, reason: r.reason }));
+  return rows.map((r) => ({ chatKey: r.chat_key, raisedBy: r.raised_by, raisedAt: r.raised_at, reason: r.reason, raisedByActor: r.raised_by_actor }));
+}
+
+/** Who raised the chat's alarm of that instant, as the audit log names the caller; null when unknown. */
+export async function alarmActorOf(db: Db, chatKey: ChatKey, raisedAt: number): Promise<string | null> {
+  const r = await db.selectFrom('alarms').select('raised_by_actor').where('chat_key', '=', chatKey).where('raised_at', '=', raisedAt).executeTakeFirst();
+  return r?.raised_by_actor ?? null;
 }
 
 export async function putAlarm(db: Db, a: AlarmRecord): Promise<void> {
   await db
     .insertInto('alarms')
-    .values({ chat_key: a.chatKey, raised_by: a.raisedBy, raised_at: a.raisedAt, reason: a.reason })
-    .onConflict((oc) => oc.column('chat_key').doUpdateSet({ raised_by: a.raisedBy, raised_at: a.raisedAt, reason: a.reason }))
+    .values({ chat_key: a.chatKey, raised_by: a.raisedBy, raised_at: a.raisedAt, reason: a.reason, raised_by_actor: a.raisedByActor ?? null })
+    .onConflict((oc) => oc.column('chat_key').doUpdateSet({ raised_by: a.raisedBy, raised_at: a.raisedAt, reason: a.reason, raised_by_actor: a.raisedByActor ?? null }))
     .execute();
 }
 

@@ -66,7 +66,7 @@ export interface TelegramAccount {
   // Actions: each is exactly one visible change in Telegram, done only when asked.
   setChatPinned(tdChatId: number, pinned: boolean): Promise<void>;
   setChatNotificationSettings(tdChatId: number, settings: NotificationSettings): Promise<void>;
-  /** Marks the chat read up to its last message and clears its mentions. */
+  /** Marks the chat read up to its last message, clears its mentions and its manual unread mark. */
   readChat(tdChatId: number, upToTdMessageId: number): Promise<void>;
   sendMessage(tdChatId: number, text: string, options?: SendOptions): Promise<TgMessage>;
   sendTyping(tdChatId: number): Promise<void>;

@@ -1,7 +1,8 @@
 /**
  * The team-operations mutations for the roles × mutations test (test/api-auth.test.ts): each
  * case is harmless when allowed (dry runs, a job with nothing to do, undone settings), so the
- * next role starts from the same state.
+ * next role starts from the same state. It also carries the cases of mutations added beside the
+ * team operations since (setChatPosition), so that test covers every mutation of the schema.
  */
 import { beforeAll } from 'vitest';
 import type { TEAM_OPS_MUTATION_ROLES } from '../../src/graphql/team-ops.roles.ts';
@@ -18,7 +19,7 @@ interface RoleCase {
 /** A Telegram user id on nobody's roster and in no chat. */
 const STRANGER = '999000111';
 
-export function teamOpsRoleCases(harness: () => ApiHarness, chat: () => SupportChatPick): Record<keyof typeof TEAM_OPS_MUTATION_ROLES, RoleCase> {
+export function teamOpsRoleCases(harness: () => ApiHarness, chat: () => SupportChatPick): Record<keyof typeof TEAM_OPS_MUTATION_ROLES | 'setChatPosition', RoleCase> {
   // A finished job to cancel: the account's own user is already in the chat, so nothing is done.
   let jobId = '';
   beforeAll(async () => {
@@ -51,6 +52,11 @@ export function teamOpsRoleCases(harness: () => ApiHarness, chat: () => SupportC
       variables: () => ({ m: String(harness().members.admin) }),
     },
     removeDutyOverride: { query: 'mutation { removeDutyOverride(id: "999999") }', variables: () => ({}) },
+    setChatPosition: {
+      query: 'mutation ($c: ID!) { setChatPosition(chatId: $c, position: 3) { manualPosition } }',
+      variables: () => ({ c: chat().chatId }),
+      undo: 'mutation ($c: ID!) { setChatPosition(chatId: $c, position: null) { manualPosition } }',
+    },
     setAlertChannels: { query: 'mutation { setAlertChannels(channels: [DM]) }', variables: () => ({}), undo: 'mutation { setAlertChannels(channels: null) }', undoAsCaller: true },
   };
 }

@@ -12,6 +12,7 @@ import { tasks } from './0004-tasks.ts';
 import { teamOps } from './0005-team-ops.ts';
 import { alertOutbox } from './0006-alert-outbox.ts';
 import { searchEvents } from './0007-search-events.ts';
+import { alarmActor } from './0008-alarm-actor.ts';
 import type { Dialect, MigrationFactory } from './types.ts';
 
 export type { Dialect } from './types.ts';
@@ -25,6 +26,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['0005_team_ops', teamOps],
   ['0006_alert_outbox', alertOutbox],
   ['0007_search_events', searchEvents],
+  ['0008_alarm_actor', alarmActor],
 ];
 
 export function migrationProvider(dialect: Dialect, migrations: typeof MIGRATIONS = MIGRATIONS): MigrationProvider {
