@@ -9,6 +9,7 @@ import type * as Td from 'tdlib-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MUTE_FOREVER_S } from '../src/app/duty.ts';
 import type { DemoWorld } from '../src/cli/demo.ts';
+import { eventually } from './helpers/sim-daemon.ts';
 import { startTeamOpsSim, type TeamOpsSim } from './helpers/team-ops-sim.ts';
 
 const utc = (iso: string) => Date.parse(iso);
@@ -148,6 +149,81 @@ describe('duty', () => {
     expect(after.get(changed!.chat.key)).toEqual(mine);
     for (const c of others) expect(after.get(c.chat.key)).toEqual(before.get(c.chat.key));
     expect(sim.daemon.teamOps.duty.switches.at(-1)).toMatchObject({ action: 'restore', untouched: 1 });
+  });
+
+  it('mutes a support chat that appears while the member is off duty, when it appears, and looks at no chat twice', async () => {
+    t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
+    let member!: number;
+    let silent!: string;
+    sim = await startTeamOpsSim({
+      clock,
+      setup: (demo) => {
+        member = demo.company.accounts[3]!.userId;
+        const chat = supportChatsOf(demo, member)[0]!.chat;
+        demo.world.setNotificationSettings(member, chat, { ...demo.world.chatState(member, chat).notificationSettings, use_default_mute_for: false, mute_for: 7200 });
+        silent = chat.key;
+      },
+    });
+    const { world } = sim.demo;
+    const duty = sim.daemon.teamOps.duty;
+    await duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
+    await sim.settle();
+    expect(duty.switches.at(-1)).toMatchObject({ action: 'mute', untouched: 1 });
+    // On the phone the member lets the chat that was already silent ring again.
+    const silentChat = world.chats().find((c) => c.key === silent)!;
+    world.setNotificationSettings(member, silentChat, { ...world.chatState(member, silentChat).notificationSettings, mute_for: 0 });
+    await sim.settle();
+
+    // A new client chat appears and becomes a support chat as its people write. The clock stands
+    // still, so only its appearance can trigger the mute.
+    const client = world.addUser({ firstName: 'Boris', lastName: 'Client' });
+    const fresh = world.createSupergroup('Vega Logistics ⇄ Admins', [client.id, member], [client.id], { creatorId: client.id });
+    const freshChat = fresh;
+    const before = world.chatState(member, freshChat).notificationSettings;
+    world.sendMessage({ chatId: fresh.id, senderId: client.id, text: 'Hello, this is our new chat with you' });
+    world.sendMessage({ chatId: fresh.id, senderId: member, text: 'Welcome!' });
+    expect(await eventually(() => sim!.daemon.model.chats.get(String(fresh.id))?.kind === 'support')).toBe(true);
+    await sim.settle();
+    expect(world.chatState(member, freshChat).notificationSettings).toEqual({ ...before, use_default_mute_for: false, mute_for: MUTE_FOREVER_S });
+    expect((await duty.mutedChats(member)).map((r) => r.chatKey)).toContain(String(fresh.id));
+    // The chat the member unmuted after the switch is not muted again.
+    expect(world.chatState(member, silentChat).notificationSettings.mute_for).toBe(0);
+    const calls = world.callLog({ method: 'setChatNotificationSettings' }).filter((c) => (c.request as { chat_id: number }).chat_id === silentChat.id);
+    expect(calls).toEqual([]);
+
+    // On duty: the new chat rings again as it did.
+    t = utc('2025-06-03T07:00:05Z');
+    await duty.tickNow();
+    await sim.settle();
+    expect(world.chatState(member, freshChat).notificationSettings).toEqual(before);
+  });
+
+  it('gives back only the mute it set: a mute the member changed stays, other changes under its mute are kept', async () => {
+    t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
+    sim = await startTeamOpsSim({ clock });
+    const { world } = sim.demo;
+    const member = sim.demo.company.accounts[2]!.userId;
+    const before = settingsOf(sim.demo, member);
+    await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
+    await sim.settle();
+    const [shorter, sound] = supportChatsOf(sim.demo, member);
+    // On the phone: one chat muted for 8 hours instead (still a mute, but the member's); in the other a new sound, the daemon's mute left on.
+    const eightHours = { ...world.chatState(member, shorter!.chat).notificationSettings, use_default_mute_for: false, mute_for: 8 * 3600 };
+    world.setNotificationSettings(member, shorter!.chat, eightHours);
+    const withSound = { ...world.chatState(member, sound!.chat).notificationSettings, use_default_sound: false, sound_id: '42' };
+    expect(withSound.mute_for).toBe(MUTE_FOREVER_S);
+    world.setNotificationSettings(member, sound!.chat, withSound);
+    await sim.settle();
+
+    t = utc('2025-06-03T07:00:05Z'); // Tuesday 09:00 CEST
+    await sim.daemon.teamOps.duty.tickNow();
+    await sim.settle();
+    const after = settingsOf(sim.demo, member);
+    expect(after.get(shorter!.chat.key)).toEqual(eightHours);
+    const was = before.get(sound!.chat.key)!;
+    expect(after.get(sound!.chat.key)).toEqual({ ...withSound, use_default_mute_for: was.use_default_mute_for, mute_for: was.mute_for });
+    for (const c of supportChatsOf(sim.demo, member).slice(2)) expect(after.get(c.chat.key)).toEqual(before.get(c.chat.key));
+    expect(await sim.daemon.teamOps.duty.mutedChats(member)).toEqual([]);
   });
 
   it('never mutes a member who did not opt in, and counts on-duty mentions by the schedules', async () => {

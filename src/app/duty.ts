@@ -9,9 +9,14 @@
  * - A chat already silent (muted by the member, or by their account's default) is left alone and
  *   so is never "restored" either.
  * - Each chat's whole settings object is stored before the mute call, so a crash right after the
- *   call still knows what to restore. Restoring sends back that object as it was.
- * - If the member changed a chat's settings on the phone while off duty (our mute is gone), the
- *   saved copy is dropped rather than overwriting the member's own choice.
+ *   call still knows what to restore.
+ * - Restoring gives back only what the daemon changed, the mute: when the chat still carries the
+ *   daemon's mute (for good), its saved mute fields go back and anything else the member changed
+ *   meanwhile (a sound, previews) stays. A chat whose mute the member changed on the phone while
+ *   off duty (unmuted, or muted for a while instead) is left as they set it.
+ * - A support chat that appears while the member is off duty (a new client chat, or a chat that
+ *   became a support chat) is muted when it appears; chats the off-duty switch already looked at
+ *   are not looked at again, so a chat the member unmuted since stays unmuted.
  * - At start the desired state is applied again (catch-up): a switch missed while the daemon was
  *   down happens then; one that already happened changes nothing.
  *
@@ -20,6 +25,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { OnDutyPredicate } from '../domain/counts.ts';
+import type { StoredEvent } from './event-bus.ts';
 import {
   compileDutySchedule,
   dutyPeriods,
@@ -77,6 +83,8 @@ export interface DutyServiceDeps {
   readonly whenAccountReady?: (accountId: string) => Promise<void>;
   /** Notification changes in flight at once per account. Default 8. */
   readonly concurrency?: number;
+  /** Published events: a support chat appearing while its member is off duty is muted at once. */
+  readonly subscribe?: (listener: (events: readonly StoredEvent[]) => void) => () => void;
 }
 
 export interface DutySwitchReport {
@@ -99,6 +107,9 @@ export class DutyService {
   private lastOnDuty = new Map<number, boolean>();
   /** What was last applied to each opted-in member's chats. */
   private applied = new Map<number, 'muted' | 'unmuted'>();
+  /** Per muted member, the support chats the off-duty switch looked at: later ones are new. */
+  private readonly considered = new Map<number, Set<ChatKey>>();
+  private unsubscribe: (() => void) | null = null;
   /** One look at a time; after each, a timer for the next change of anyone's duty. */
   private readonly looks = new SerialRunner(() => this.tick(), { onError: (error) => this.d.logger.error('duty tick failed', { error }), onIdle: () => this.arm() });
   /** Switches done since start, newest last (for tests, the benchmark and the API). */
@@ -126,10 +137,30 @@ export class DutyService {
   start(): void {
     this.looks.resume();
     this.looks.kick();
+    this.unsubscribe ??= this.d.subscribe?.((events) => this.onEvents(events)) ?? null;
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     await this.looks.stop();
+  }
+
+  /** Looks at once when a support chat appears on the account of a member whose chats are muted. */
+  private onEvents(events: readonly StoredEvent[]): void {
+    if (this.considered.size === 0) return;
+    for (const e of events) {
+      if (e.chatKey === null || !this.isSupport(e.chatKey)) continue;
+      if (e.type !== 'dialogChanged' && e.type !== 'chatKindChanged') continue;
+      for (const [member, seen] of this.considered) {
+        if (seen.has(e.chatKey)) continue;
+        const accountId = this.accountOf(member);
+        if (accountId !== null && (e.accountId === null || e.accountId === accountId) && this.d.model.accountChats.get(accountId)?.has(e.chatKey)) {
+          this.looks.kick();
+          return;
+        }
+      }
+    }
   }
 
   /** Resolves when no switch is under way. */
@@ -319,9 +350,15 @@ export class DutyService {
     for (const id of new Set([...this.schedules.keys(), ...withSaved])) {
       const schedule = this.schedules.get(id);
       const desired = schedule?.input.muteOffDuty && !predicate(id) ? 'muted' : 'unmuted';
+      if (desired === 'muted' && this.applied.get(id) === 'muted') {
+        // Already switched: only support chats that appeared since are muted.
+        await this.muteMember(id, this.considered.get(id) ?? new Set());
+        continue;
+      }
       if (this.applied.get(id) === desired && !(desired === 'unmuted' && withSaved.has(id))) continue;
       const ok = desired === 'muted' ? await this.muteMember(id) : await this.restoreMember(id, saved.filter((r) => r.memberUserId === id));
       if (ok) this.applied.set(id, desired);
+      if (ok && desired === 'unmuted') this.considered.delete(id);
     }
   }
 
@@ -344,10 +381,15 @@ export class DutyService {
     return (type === 'channel' ? scope.channel : type === 'private' ? scope.private : scope.group) > 0;
   }
 
-  /** Mutes the member's support chats that notify now. False when it could not run (account not ready). */
-  private async muteMember(memberUserId: number): Promise<boolean> {
+  /**
+   * Mutes the member's support chats that notify now, except those in `skip` (looked at by an
+   * earlier switch). False when it could not run (account not ready).
+   */
+  private async muteMember(memberUserId: number, skip?: ReadonlySet<ChatKey>): Promise<boolean> {
     const accountId = this.accountOf(memberUserId);
     if (accountId === null) return true;
+    const chats = this.d.model.accountChats.get(accountId);
+    if (skip && ![...(chats?.keys() ?? [])].some((key) => !skip.has(key) && this.isSupport(key))) return true;
     const account = this.d.accounts.get(accountId)!;
     await this.d.whenAccountReady?.(accountId);
     if (account.authState().kind !== 'ready') return false;
@@ -355,15 +397,20 @@ export class DutyService {
     const now = this.d.now();
     const already = new Set((await listDutyMutes(this.d.db, accountId)).map((r) => r.chatKey));
     const rows: DutyMuteRecord[] = [];
+    const looked = new Set(skip ?? []);
     let untouched = 0;
-    for (const ac of this.d.model.accountChats.get(accountId)?.values() ?? []) {
-      if (!this.isSupport(ac.chatKey) || already.has(ac.chatKey)) continue;
+    for (const ac of chats?.values() ?? []) {
+      if (!this.isSupport(ac.chatKey) || skip?.has(ac.chatKey)) continue;
+      looked.add(ac.chatKey);
+      if (already.has(ac.chatKey)) continue;
       if (this.silent(accountId, ac)) {
         untouched++;
         continue;
       }
       rows.push({ accountId, chatKey: ac.chatKey, tdChatId: ac.tdChatId, memberUserId, previous: ac.notificationSettings, mutedAt: now });
     }
+    this.considered.set(memberUserId, looked);
+    if (skip && rows.length === 0) return true;
     // Saved first: a crash after a call must still know what to restore.
     await this.d.writer.run(async (trx) => {
       await insertDutyMutes(trx, rows);
@@ -393,17 +440,21 @@ export class DutyService {
       }
       const rows = saved.filter((r) => r.accountId === accountId);
       const chats = this.d.model.accountChats.get(accountId);
-      // Restored when our mute is still there, or when the chat still shows the saved settings
-      // (our mute's update not seen yet: sending them again is harmless); left alone when the
-      // member changed the chat on their phone meanwhile.
-      const ours = rows.filter((r) => {
+      const now = this.d.now();
+      // What each chat gets back: its saved mute, on top of whatever else it shows now. Nothing
+      // when the member changed the mute on the phone meanwhile.
+      const back = new Map<ChatKey, NotificationSettings>();
+      for (const r of rows) {
         const s = chats?.get(r.chatKey)?.notificationSettings;
-        return s !== undefined && ((!s.useDefaultMuteFor && (s.muteFor ?? 0) > 0) || sameSettings(s, r.previous));
-      });
-      const { failed, calls } = await this.each(ours, (r) => this.setSettings(account, r.tdChatId, r.previous));
+        if (s === undefined) continue;
+        // The chat still shows the saved settings: our mute's update not seen yet, and sending them again is harmless.
+        if (sameSettings(s, r.previous)) back.set(r.chatKey, r.previous);
+        else if (isOurMute(s, r.mutedAt, now)) back.set(r.chatKey, withMuteOf(s, r.previous));
+      }
+      const ours = rows.filter((r) => back.has(r.chatKey));
+      const { failed, calls } = await this.each(ours, (r) => this.setSettings(account, r.tdChatId, back.get(r.chatKey)!));
       const failedKeys = new Set(failed.map((r) => r.chatKey));
       const done = rows.filter((r) => !failedKeys.has(r.chatKey)).map((r) => r.chatKey);
-      const now = this.d.now();
       await this.d.writer.run(async (trx) => {
         await deleteDutyMutes(trx, accountId, done);
         await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyRestore', accountId, chatKey: null, details: { memberUserId, restored: ours.length - failed.length, leftAsChanged: rows.length - ours.length, failed: failed.length }, outcome: failed.length ? 'error' : 'ok', errorCode: null });
@@ -454,6 +505,25 @@ export class DutyService {
 function sameSettings(a: NotificationSettings, b: NotificationSettings): boolean {
   const canonical = (s: NotificationSettings) => JSON.stringify(Object.entries({ ...s.raw, use_default_mute_for: s.useDefaultMuteFor, mute_for: s.muteFor }).sort(([x], [y]) => (x < y ? -1 : 1)));
   return canonical(a) === canonical(b);
+}
+
+/** The settings as they are, with the mute fields of `saved`: what the daemon changed, given back. */
+function withMuteOf(current: NotificationSettings, saved: NotificationSettings): NotificationSettings {
+  return {
+    ...current,
+    useDefaultMuteFor: saved.useDefaultMuteFor,
+    muteFor: saved.muteFor,
+    raw: { ...current.raw, use_default_mute_for: saved.useDefaultMuteFor, mute_for: saved.muteFor },
+  };
+}
+
+/**
+ * Whether the chat still carries the daemon's mute: an explicit mute for good. TDLib reports the
+ * time left, which for a mute for good never drops below a year minus the time since the switch
+ * (a minute's slack for clocks); a mute the member chose on the phone (an hour, a day) is shorter.
+ */
+function isOurMute(s: NotificationSettings, mutedAt: number, now: number): boolean {
+  return !s.useDefaultMuteFor && s.muteFor >= MUTE_FOREVER_S - Math.ceil(Math.max(0, now - mutedAt) / 1000) - 60;
 }
 
 /** The same settings, muted for good. */

@@ -60,6 +60,7 @@ export class TeamOps {
       now: d.now,
       logger: d.logger.child('duty'),
       whenAccountReady: d.whenAccountReady,
+      subscribe: (listener) => d.bus.subscribe(listener),
       ...(o.dutyConcurrency ? { concurrency: o.dutyConcurrency } : {}),
     });
     this.alerts = new AlertService({
