@@ -82,6 +82,7 @@ const CHAT_ACTIONS = [
   'clearAlarm',
   'acknowledge',
   'starChat',
+  'setChatPosition',
   'setPreferences',
   'sendMessage',
   'createTask',
