@@ -49,7 +49,7 @@ describe('transport (GraphQL over HTTP)', () => {
     expect(mutation.headers.get('allow')).toContain('POST');
   });
 
-  it('answers malformed GraphQL with 400 and GRAPHQL_PARSE_FAILED, an unknown field with GRAPHQL_VALIDATION_FAILED', async () => {
+  it('answers malformed GraphQL with 400 and GRAPHQL_PARSE_FAILED, an unknown field with GRAPHQL_VALIDATION_FAILED, a bad variable with BAD_USER_INPUT', async () => {
     const parse = await h.gql('{ chats { id ');
     expect(parse.status).toBe(400);
     expect(codes(parse.body)).toEqual(['GRAPHQL_PARSE_FAILED']);
@@ -61,6 +61,11 @@ describe('transport (GraphQL over HTTP)', () => {
     const badVariable = await h.gql('query ($from: DateTime) { search(query: "502", from: $from) { newestAt } }', { from: 'yesterday' });
     expect(badVariable.status).toBe(400);
     expect(badVariable.body.errors?.[0]?.message).toContain('ISO 8601');
+    expect(codes(badVariable.body)).toEqual(['BAD_USER_INPUT']);
+    const missingVariable = await h.gql('query ($q: String!) { search(query: $q) { newestAt } }');
+    expect(missingVariable.status).toBe(400);
+    expect(codes(missingVariable.body)).toEqual(['BAD_USER_INPUT']);
+    expect(missingVariable.body.errors?.[0]?.message).toContain('"$q" of required type "String!" was not provided');
   });
 
   it('gives unknown ids NOT_FOUND and bad ids BAD_USER_INPUT, with the reason', async () => {

@@ -95,6 +95,11 @@ export function maskError(error: unknown, message: string): GraphQLError {
       // graphql-armor words every limit as a syntax error; it is not one.
       return createGraphQLError(gql.message.slice('Syntax Error: '.length), { nodes: gql.nodes ?? null, extensions: gql.extensions });
     }
+    if (gql.extensions?.['code'] === undefined && gql.message.startsWith('Variable "$')) {
+      // graphql-js refuses a variable of the wrong type, or a required one missing, without a
+      // code; a client that branches on codes would see none.
+      return createGraphQLError(gql.message, { nodes: gql.nodes ?? null, source: gql.source ?? null, positions: gql.positions ?? null, extensions: { ...gql.extensions, code: 'BAD_USER_INPUT' } });
+    }
     return gql;
   }
   return createGraphQLError(message, { nodes: gql?.nodes ?? null, path: gql?.path ?? null, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
