@@ -103,6 +103,43 @@ describe('alerts', () => {
     else expect(alarm[0]!.alert.link).toBeNull();
   });
 
+  it('alerts the admins on duty by their schedules: an off-duty admin is not alerted, nor @mentioned in the team chat', async () => {
+    t = Date.parse('2025-06-02T10:00:00Z'); // Monday 12:00 in Berlin
+    const probe = await startTeamOpsSim({ clock });
+    const fromAccountId = probe.demo.accounts[3]!.accountId;
+    await probe.dispose();
+    sim = await start({ fromAccountId, perMinute: 60, burst: 60 });
+    const { company } = sim.demo;
+    const from = company.accounts[3]!.userId;
+    const [day, evening] = company.accounts.filter((a) => a.role === 'admin').map((a) => a.userId) as [number, number];
+    const manager = { label: 'test:manager', memberUserId: null };
+    await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: day, timeZone: 'Europe/Berlin', shifts: [{ day: 1, from: '09:00', to: '18:00' }], muteOffDuty: false });
+    await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: evening, timeZone: 'Europe/Berlin', shifts: [{ day: 1, from: '20:00', to: '23:00' }], muteOffDuty: false });
+    await advance(sim, 0);
+    const username = (id: number) => `@${sim!.daemon.model.users.get(id)!.username}`;
+    const teamChat = () => sends(sim!, from).filter((r) => r.chat_id === company.teamChat.id).map((r) => r.input_message_content.text.text);
+
+    // Midday: only the day admin is on duty (admins without a schedule are off once schedules are used).
+    const [quiet, other] = company.clientChats.filter((c) => c.scenario === 'quiet');
+    await sim.daemon.actions.raiseAlarm(manager, String(quiet!.chatId), 'db-prod-2 is down');
+    await advance(sim, 1000);
+    const noon = alertsIn(sim).find((a) => a.alert.kind === 'alarm' && a.alert.chatKey === String(quiet!.chatId))!;
+    expect(noon.alert.recipients).toEqual([day]);
+    const noonText = teamChat().find((x) => x.includes('db-prod-2 is down'))!;
+    expect(noonText).toContain(username(day));
+    expect(noonText).not.toContain(username(evening));
+
+    // Evening: the other way round.
+    await advance(sim, 8.5 * 3600_000); // 20:30 in Berlin
+    await sim.daemon.actions.raiseAlarm(manager, String(other!.chatId), 'backup failed on web-3');
+    await advance(sim, 1000);
+    const late = alertsIn(sim).find((a) => a.alert.kind === 'alarm' && a.alert.chatKey === String(other!.chatId))!;
+    expect(late.alert.recipients).toEqual([evening]);
+    const lateText = teamChat().find((x) => x.includes('backup failed on web-3'))!;
+    expect(lateText).toContain(username(evening));
+    expect(lateText).not.toContain(username(day));
+  });
+
   it('sends the alert account’s messages to the team chat or by DM as each member chose, rate-limited per destination', async () => {
     t = Date.parse('2025-06-02T10:00:00Z');
     const probe = await startTeamOpsSim({ clock });
