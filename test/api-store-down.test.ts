@@ -6,78 +6,15 @@
  * The daemon survives the drop: Vitest fails the file on any uncaught error, such as one from a
  * connection that dropped while a transaction held it.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../src/graphql/server.ts';
 import { createMemoryLogger } from '../src/shared/log.ts';
 import { startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
+import { startStoreHop, type StoreHop } from './helpers/store-hop.ts';
 import { createTestStore, TEST_DATABASE_URL, type TestStore } from './helpers/stores.ts';
 
-type Mode = 'up' | 'refused' | 'silent';
-
-/**
- * A TCP hop to PostgreSQL. `refused`: every connection is cut and new ones are closed at once, as
- * when the server is down. `silent`: nothing flows and nothing closes, as in a partition.
- */
-async function storeHop(target: URL): Promise<{ port: number; set(mode: Mode): void; close(): Promise<void> }> {
-  let mode: Mode = 'up';
-  const pairs = new Set<[Socket, Socket]>();
-  const server: Server = createServer((client) => {
-    client.on('error', () => undefined);
-    if (mode === 'refused') {
-      client.destroy();
-      return;
-    }
-    if (mode === 'silent') {
-      client.pause();
-      pairs.add([client, client]);
-      return;
-    }
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => {
-      upstream.destroy();
-      pairs.delete(pair);
-    });
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const cutAll = () => {
-    for (const [a, b] of pairs) {
-      a.destroy();
-      b.destroy();
-    }
-    pairs.clear();
-  };
-  return {
-    port: (server.address() as { port: number }).port,
-    set(next) {
-      mode = next;
-      if (next === 'refused') cutAll();
-      if (next === 'silent') {
-        for (const [a, b] of pairs) {
-          a.unpipe();
-          b.unpipe();
-          a.pause();
-          b.pause();
-        }
-      }
-      // What hung while silent is gone for good; the pool's next connections get through.
-      if (next === 'up') cutAll();
-    },
-    async close() {
-      cutAll();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 let base: TestStore;
-let hop: Awaited<ReturnType<typeof storeHop>>;
+let hop: StoreHop;
 let sim: SimDaemon;
 let api: ApiServer;
 const logger = createMemoryLogger('warn');
@@ -85,12 +22,9 @@ const logger = createMemoryLogger('warn');
 beforeAll(async () => {
   base = await createTestStore('postgres');
   const target = new URL(TEST_DATABASE_URL);
-  hop = await storeHop(target);
-  const hopped = new URL(TEST_DATABASE_URL);
-  hopped.hostname = '127.0.0.1';
-  hopped.port = String(hop.port);
+  hop = await startStoreHop(target);
   // The same database, reached through the hop: the daemon's store connects there.
-  sim = await startSimDaemon({ store: { ...base, reopenOptions: { ...base.reopenOptions, databaseUrl: hopped.toString() } } });
+  sim = await startSimDaemon({ store: { ...base, reopenOptions: { ...base.reopenOptions, databaseUrl: hop.url(TEST_DATABASE_URL) } } });
   api = await startApiServer({ daemon: sim.daemon, logger, host: '127.0.0.1', port: 0 });
 }, 90_000);
 

@@ -11,6 +11,8 @@ import { WallView } from './view.ts';
 
 const TOKEN_KEY = 'tgdesk.noc.token';
 const STATS_EVERY_MS = 60_000;
+/** After a failed refresh the panel says it is stale; the next try comes sooner than the minute. */
+const STATS_RETRY_MS = 15_000;
 
 function readHash(): { token: string | null; lang: Lang | null } {
   const params = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -90,12 +92,24 @@ async function refreshStats(): Promise<void> {
     });
     state.today = data.today.total;
     state.hours = data.hours.groups.map((g) => ({ start: g.window ? Date.parse(g.window.start) : 0, ...g.figures }));
-    view.statsChanged();
-    scheduleDraw();
-  } catch {
-    // The next refresh tries again; the old figures stay on screen meanwhile.
+    state.statsAsOf = state.now();
+    state.statsFailed = false;
+  } catch (error) {
+    // The old figures stay on screen, marked stale with their time, so nobody reads yesterday's
+    // share as today's; a wall has no one watching its console, but a technician might.
+    state.statsFailed = true;
+    console.warn('the day\'s statistics could not be refreshed', error);
+    if (statsRetry === 0) {
+      statsRetry = window.setTimeout(() => {
+        statsRetry = 0;
+        void refreshStats();
+      }, STATS_RETRY_MS);
+    }
   }
+  view.statsChanged();
+  scheduleDraw();
 }
+let statsRetry = 0;
 
 function start(token: string): void {
   connection?.dispose();

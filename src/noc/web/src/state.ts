@@ -84,6 +84,10 @@ export class WallState {
   lastUpdateAt: number | null = null;
   today: Figures | null = null;
   hours: HourBar[] = [];
+  /** When `today` and `hours` were last fetched (browser time); null before the first answer. */
+  statsAsOf: number | null = null;
+  /** The last refresh of the statistics failed: what is shown is from `statsAsOf`. */
+  statsFailed = false;
   /** Duty schedules are in use; without them everyone counts as on duty. */
   dutySchedules = false;
   /** Bumped on every change, so the view redraws only what moved. */

@@ -69,6 +69,8 @@ export class WallView {
   private readonly figs = need<HTMLDivElement>(document, '#today .figs');
   private readonly share = need<HTMLDivElement>(document, '#today .share');
   private readonly chart = need<HTMLDivElement>(document, '#chart');
+  private readonly today = need<HTMLDivElement>(document, '#today');
+  private readonly statsNote = need<HTMLDivElement>(document, '#today .stats-note');
   private readonly pool: RowView[] = [];
   private capacity = 8;
   private drawnStats = -1;
@@ -266,6 +268,11 @@ export class WallView {
 
   private drawStats(): void {
     this.drawnStats = this.statsVersion;
+    const failed = this.state.statsFailed;
+    this.today.classList.toggle('stale', failed);
+    this.today.dataset['state'] = failed ? 'stale' : this.state.statsAsOf === null ? 'loading' : 'fresh';
+    const asOf = this.state.statsAsOf;
+    setText(this.statsNote, failed ? this.t.statsStale(asOf === null ? null : timeOfDay(asOf, this.lang)) : '');
     const f = this.state.today;
     const dur = (s: number | null | undefined) => (s === null || s === undefined ? '—' : shortDuration(s * 1000, this.lang));
     const cells: HTMLElement[] = [];
