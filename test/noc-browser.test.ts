@@ -9,6 +9,8 @@ import { createServer as createTcpServer, connect, type Server as TcpServer, typ
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../src/graphql/server.ts';
+import { percent, shortDuration, shortName, timeOfDay } from '../src/noc/web/src/format.ts';
+import { STATS_QUERY, type StatsData } from '../src/noc/web/src/queries.ts';
 import { createMemoryLogger } from '../src/shared/log.ts';
 import { buildWebApp, launchChromium, saveScreenshot, screenshotOnFailure } from './helpers/browser-apps.ts';
 import { startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
@@ -160,6 +162,105 @@ describe('NOC wall in Chromium', () => {
     await shot('overdue');
   });
 
+  it("shows today's first and next response medians and p90, the share answered in time and a 24-hour chart, as stats gives them", async () => {
+    // The wall's own question, asked over the API for the same day and the same 24 hours.
+    const ask = async () => {
+      const now = Date.now();
+      const hourStart = new Date(now);
+      hourStart.setMinutes(0, 0, 0);
+      const todayStart = new Date(now);
+      todayStart.setHours(0, 0, 0, 0);
+      const to = hourStart.getTime() + 3_600_000;
+      return gql<StatsData>(STATS_QUERY, { todayFrom: todayStart.toISOString(), dayFrom: new Date(to - 24 * 3_600_000).toISOString(), to: new Date(to).toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }, viewer);
+    };
+    const dur = (s: number | null) => (s === null ? '—' : shortDuration(s * 1000, 'en'));
+    const expected = (d: StatsData) => {
+      const t = d.today.total;
+      return {
+        figs: ['', 'median', 'p90', 'First response', dur(t.first.medianSeconds), dur(t.first.p90Seconds), 'Next response', dur(t.next.medianSeconds), dur(t.next.p90Seconds)],
+        share: percent(t.shareInTime),
+        shareBad: t.shareInTime !== null && t.shareInTime < 0.9,
+        label: `Answered in time · ${t.overdue} overdue · ${t.waits} waits`,
+      };
+    };
+    const shown = () =>
+      page.evaluate(() => ({
+        figs: [...document.querySelectorAll('#today .figs > div')].map((e) => e.textContent ?? ''),
+        share: document.querySelector('#today [data-stat="shareInTime"]')?.textContent ?? '',
+        shareBad: document.querySelector('#today [data-stat="shareInTime"]')?.classList.contains('bad') ?? false,
+        label: document.querySelector('#today .share .l')?.textContent ?? '',
+      }));
+    // The wall asked when it connected; an open wait passing its deadline since then changes the
+    // answer, and the wall catches up at its next minutely refresh.
+    let data = await ask();
+    for (let i = 0; i < 70 && JSON.stringify(await shown()) !== JSON.stringify(expected(data)); i++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      data = await ask();
+    }
+    expect(await shown()).toEqual(expected(data));
+    expect(await page.getAttribute('#today', 'data-state')).toBe('fresh');
+    // The company's history has answered waits within the last day.
+    expect(data.hours.groups.reduce((n, g) => n + g.figures.waits, 0)).toBeGreaterThan(0);
+
+    // The chart: one bar per hour, stacked in time / overdue / still waiting, the busiest hour full height.
+    const bars = data.hours.groups.map((g) => g.figures);
+    expect(bars).toHaveLength(24);
+    const segments = bars.reduce((n, b) => n + Number(b.answeredInTime > 0) + Number(b.overdue > 0) + Number(b.waits - b.answeredInTime - b.overdue > 0), 0);
+    const chart = await page.evaluate(() => {
+      const rects = [...document.querySelectorAll('#chart svg rect')].map((r) => ({ x: Number(r.getAttribute('x')), h: Number(r.getAttribute('height')), fill: r.getAttribute('fill') }));
+      return { rects, axis: [...document.querySelectorAll('#chart .axis span')].map((e) => e.textContent), caption: document.querySelector('#chart .cap .t')?.textContent };
+    });
+    expect(chart.caption).toBe('Last 24 hours: waits per hour');
+    expect(chart.rects).toHaveLength(segments);
+    const max = Math.max(1, ...bars.map((b) => b.waits));
+    const heightAt = new Map<number, number>();
+    for (const r of chart.rects) heightAt.set(Math.round(r.x), (heightAt.get(Math.round(r.x)) ?? 0) + r.h);
+    bars.forEach((b, i) => {
+      const h = heightAt.get(Math.round(i * 20 + 1.5)) ?? 0;
+      expect(h, `hour ${i}`).toBeCloseTo((Math.max(b.waits, b.answeredInTime + b.overdue) / max) * 143, 0);
+    });
+    expect(chart.axis).toEqual(data.hours.groups.filter((_, i) => i % 6 === 0).map((g) => timeOfDay(Date.parse(g.window!.start), 'en')));
+    await shot('today');
+  });
+
+  it('shows who is responsible for each waiting chat, and the unread, mentions and open-task tiles as the board counts them', async () => {
+    interface BoardRow {
+      chatId: string;
+      waitingSince: string | null;
+      mentionsOnDuty: boolean;
+      responsible: { name: string }[];
+    }
+    const board = async () =>
+      (await gql<{ supportBoard: { chats: BoardRow[]; counts: Record<string, number> } }>('{ supportBoard { chats { chatId waitingSince mentionsOnDuty responsible { name } } counts { unreadSupportChats mentionedOnDuty openTasks } } }', {}, viewer))
+        .supportBoard;
+    const b = await board();
+    const rows = await page.$$eval('#list .row', (els) => els.map((e) => ({ id: (e as HTMLElement).dataset['chatId']!, resp: e.querySelector('.resp')?.firstChild?.textContent ?? '', badge: e.querySelector('.resp .badge')?.textContent ?? null })));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const chat = b.chats.find((c) => c.chatId === r.id)!;
+      const names = chat.responsible.map((p) => shortName(p.name));
+      // Two names fit a row; more are "+".
+      expect(r.resp, r.id).toBe(names.length === 0 ? 'nobody assigned' : names.slice(0, 2).join(', ') + (names.length > 2 ? ' +' : ''));
+      expect(r.badge, r.id).toBe(chat.mentionsOnDuty ? '@' : null);
+    }
+    expect(rows.some((r) => r.resp !== 'nobody assigned')).toBe(true);
+    const tile = async (name: string) => page.textContent(`[data-count="${name}"] .v`);
+    expect(await tile('unread')).toBe(String(b.counts['unreadSupportChats']));
+    expect(await tile('mentions')).toBe(String(b.counts['mentionedOnDuty']));
+    expect(await tile('tasks')).toBe(String(b.counts['openTasks']));
+    expect(await page.textContent('[data-count="mentions"] .k')).toBe('@ on duty');
+    expect(await page.textContent('[data-count="tasks"] .k')).toBe('Open tasks');
+    // A task made through the API shows on the tile live; closing it takes it off.
+    const before = b.counts['openTasks']!;
+    const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'answered')!;
+    const messageId = sim.daemon.model.chats.get(String(chat.chatId))!.lastMessage!.messageId;
+    const task = await gql<{ markMessageAsTask: { id: string } }>('mutation($c: ID!, $m: ID!) { markMessageAsTask(chatId: $c, messageId: $m) { id } }', { c: String(chat.chatId), m: messageId }, manager);
+    await page.waitForFunction((n) => document.querySelector('[data-count="tasks"] .v')?.textContent === String(n), before + 1, { timeout: 5_000 });
+    await shot('tiles');
+    await gql('mutation($t: ID!) { closeTask(id: $t) { status } }', { t: task.markMessageAsTask.id }, manager);
+    await page.waitForFunction((n) => document.querySelector('[data-count="tasks"] .v')?.textContent === String(n), before, { timeout: 5_000 });
+  });
+
   it('shows an alarm raised through the API within 2 s, pulsing, with who raised it and why', async () => {
     const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'answered' || c.scenario === 'quiet')!;
     const reason = 'Клиент звонит: не работает оплата на сайте';
@@ -196,6 +297,67 @@ describe('NOC wall in Chromium', () => {
     await page.waitForSelector(row(chat.chatId), { state: 'detached', timeout: 3_000 });
     await page.waitForSelector('#list .empty', { timeout: 3_000 });
     expect(await page.textContent('[data-count="waiting"] .v')).toBe('0');
+  });
+
+  it('marks a waiting chat whose client mentions an admin on duty with @, and counts it on the mentions tile', async () => {
+    // Nothing else waiting, so the new wait is a row and not in "+ N more".
+    for (const r of (await sim.daemon.monitoring.board()).rows) {
+      if (r.waitingSince !== null) await gql('mutation($c: ID!) { acknowledge(chatId: $c) { at } }', { c: r.chatKey }, manager);
+    }
+    await page.waitForSelector('#list .empty', { timeout: 3_000 });
+    const before = Number(await page.textContent('[data-count="mentions"] .v'));
+    // A chat that one of the daemon's accounts is in, and that account's user mentioned by username.
+    const accountUsers = new Set(sim.demo.company.accounts.map((a) => a.userId));
+    const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'quiet' && c.teamIds.some((id) => accountUsers.has(id)))!;
+    const mentioned = chat.teamIds.find((id) => accountUsers.has(id))!;
+    const username = sim.daemon.model.users.get(mentioned)!.username;
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.clients[0]!.userId, text: `@${username} посмотрите, пожалуйста: бэкапы не проходят третью ночь` });
+    const waiting = await page.waitForSelector(`${row(chat.chatId)} .resp .badge`, { timeout: 5_000 });
+    expect(await waiting.textContent()).toBe('@');
+    await page.waitForFunction((n) => document.querySelector('[data-count="mentions"] .v')?.textContent === String(n), before + 1, { timeout: 5_000 });
+    await shot('mention');
+    // Answered by the team and read by the mentioned account: off the list and off the tile.
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: mentioned, text: 'Смотрю, перезапускаю задание бэкапа' });
+    await page.waitForSelector(row(chat.chatId), { state: 'detached', timeout: 5_000 });
+  });
+
+  it('shows who is on duty now with their last activity, and who comes on next and when', async () => {
+    const members = (await gql<{ supportBoard: { members: { member: { id: string; name: string }; lastActivityAt: string | null }[] } }>('{ supportBoard { members { member { id name } lastActivityAt } } }', {}, viewer)).supportBoard.members;
+    const admins = new Set(sim.demo.company.team.filter((m) => m.role === 'admin').map((m) => String(m.userId)));
+    const active = members.filter((m) => admins.has(m.member.id) && m.lastActivityAt !== null).sort((a, b) => Date.parse(b.lastActivityAt!) - Date.parse(a.lastActivityAt!));
+    const now = active[0]!;
+    const next = members.find((m) => admins.has(m.member.id) && m !== now)!;
+    // Now: on duty around the clock. Next: from two whole hours on, for an hour (UTC).
+    const hour = new Date().getUTCHours();
+    const at = (h: number) => `${String(h % 24).padStart(2, '0')}:00`;
+    const everyDay = (from: string, to: string) => [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, from, to }));
+    const nextFrom = at(hour + 2);
+    await gql('mutation($m: ID!, $s: [DutyShiftInput!]!) { setDutySchedule(memberId: $m, timeZone: "UTC", shifts: $s) { memberId } }', { m: now.member.id, s: everyDay('00:00', '24:00') }, manager);
+    await gql('mutation($m: ID!, $s: [DutyShiftInput!]!) { setDutySchedule(memberId: $m, timeZone: "UTC", shifts: $s) { memberId } }', { m: next.member.id, s: everyDay(nextFrom, (hour + 3) % 24 === 0 ? '24:00' : at(hour + 3)) }, manager);
+    try {
+      await page.waitForSelector('#duty .next-title', { timeout: 10_000 });
+      const duty = await page.evaluate(() => {
+        const lists = [...document.querySelectorAll('#duty .people')];
+        const people = (l: Element | undefined) => [...(l?.querySelectorAll('.person') ?? [])].map((p) => ({ name: p.querySelector('.n')?.textContent ?? '', activity: p.querySelector('.a')?.textContent ?? '', active: p.classList.contains('active') }));
+        return { title: document.querySelector('#duty h2')?.textContent, now: people(lists[0]), next: people(lists[1]), nextTitle: document.querySelector('#duty .next-title')?.textContent };
+      });
+      expect(duty.title).toBe('On duty');
+      // The wall words the age by the minute it last drew: this minute's or the one before.
+      const ago = Date.now() - Date.parse(now.lastActivityAt!);
+      expect(duty.now).toHaveLength(1);
+      expect(duty.now[0]).toMatchObject({ name: shortName(now.member.name), active: ago < 15 * 60_000 });
+      expect([ago, ago - 60_000].map((a) => `active ${shortDuration(a, 'en')} ago`)).toContain(duty.now[0]!.activity);
+      expect(duty.nextTitle).toBe('Next');
+      const from = new Date();
+      from.setUTCHours(hour + 2, 0, 0, 0);
+      expect(duty.next).toEqual([{ name: shortName(next.member.name), activity: `from ${timeOfDay(from.getTime(), 'en')}`, active: false }]);
+      await shot('duty');
+    } finally {
+      for (const m of [now, next]) await gql('mutation($m: ID!) { removeDutySchedule(memberId: $m) }', { m: m.member.id }, manager);
+    }
+    // Without schedules again, everyone counts as on duty, and the panel says why.
+    await page.waitForFunction(() => [...document.querySelectorAll('#duty .note')].some((e) => e.textContent === 'no duty schedules: everyone'), undefined, { timeout: 10_000 });
+    expect(await page.$('#duty .next-title')).toBeNull();
   });
 
   it('shows itself stale while the daemon is down and recovers by itself after the restart', async () => {
