@@ -91,6 +91,18 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
     await sim.daemon.actions.setChatPolicy(me, clientChat(sim, 0, 'overdue').chatKey, 'vip');
     await sim.daemon.actions.readAll(me, acc0, 'support');
     await sim.daemon.actions.clearAlarm(me, chatA.chatKey);
+    await sim.daemon.actions.pinChat(me, acc0, waiting.chatKey, false);
+    await sim.daemon.actions.starChat(me, chatA.chatKey, false);
+    await sim.daemon.actions.setChatPosition(me, waiting.chatKey, 7);
+    await sim.daemon.actions.setChatPosition(me, chatA.chatKey, 2);
+    await sim.daemon.actions.setChatPosition(me, chatA.chatKey, null);
+    // The account leaves a supergroup and a basic group (on the phone, or removed by the client).
+    const taken = new Set([chatA.chatKey, waiting.chatKey, clientChat(sim, 0, 'overdue').chatKey]);
+    const leaving = (kind: string) => sim.demo.company.clientChats.find((c) => c.teamIds.includes(account0) && c.kind === kind && !taken.has(String(c.chatId)))!;
+    const leftSupergroup = leaving('supergroup');
+    const leftBasic = leaving('basicGroup');
+    sim.demo.world.removeMember(leftSupergroup.chatId, account0);
+    sim.demo.world.removeMember(leftBasic.chatId, account0, { byUserId: leftBasic.clients[0]!.userId });
     offset += 20 * 60_000; // the clock moves: waits pass their deadlines
     sim.daemon.clock.rearm();
     await sim.daemon.actions.starChat(me, clientChat(sim, 1).chatKey, true);
@@ -98,6 +110,11 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
     await settle(sim);
     // The overdue timer has flipped every deadline up to now (settle waited for quiet).
     const now = clock();
+    const waitingRow = sim.events.slice(from).filter((e) => e.type === 'dialogChanged' && e.accountId === acc0 && e.dialog.chatKey === waiting.chatKey);
+    expect(waitingRow.at(-1)).toMatchObject({ dialog: { isPinned: false, manualPosition: 7 } });
+    expect(sim.events.slice(from).filter((e) => e.type === 'starred' && e.chatKey === chatA.chatKey && e.memberUserId === account0).map((e) => e.type === 'starred' && e.isStarred).slice(0, 2)).toEqual([true, false]);
+    // The left supergroup is out of the account's chat list.
+    expect(sim.daemon.queries.dialog(acc0, String(leftSupergroup.chatId), null)?.listOrder).toBe('0');
 
     const published = sim.events.slice(from);
     expect(new Set(published.map((e) => e.type))).toEqual(
@@ -252,6 +269,35 @@ describe('actions', () => {
     expect(sim.daemon.queries.dialogs({ accountId: acc0, memberUserId: null, order: 'STABLE' }).rows.filter((r) => r.kind === 'support' && r.hasUnreadMention)).toEqual([]);
     expect(unread(acc0).filter((r) => r.kind !== 'support').map((r) => r.chatKey)).toEqual(otherKinds);
     expect(unread(acc1).length).toBe(acc1Before);
+  }, 30_000);
+
+  it('read all makes exactly these calls for a chat: viewMessages up to the last message, readAllChatMentions, toggleChatIsMarkedAsUnread(false)', async () => {
+    const sim = await start();
+    await settle(sim);
+    const world = sim.demo.world;
+    const account0 = memberOf(sim, 0);
+    const acc0 = sim.demo.accounts[0]!.accountId;
+    const team = sim.demo.company.teamChat;
+    const teamKey = String(team.id);
+    const colleague = sim.demo.company.team.find((m) => m.userId !== account0 && world.isMember(team, m.userId))!.userId;
+    // In the team chat: unread messages, one mentioning the account, and the "marked as unread" flag set on the phone.
+    world.sendMessage({ chat: team, senderId: colleague, text: `@${sim.daemon.model.users.get(account0)!.username} please look at web-3` });
+    world.sendMessage({ chat: team, senderId: colleague, text: 'and db-2 after that' });
+    world.setMarkedAsUnread(account0, team, true);
+    const row = () => sim.daemon.queries.dialog(acc0, teamKey, null);
+    expect(await eventually(() => row()?.hasUnreadMention === true && row()?.isMarkedAsUnread === true)).toBe(true);
+    await settle(sim);
+    const lastId = sim.daemon.model.accountChats.get(acc0)!.get(teamKey)!.lastTdMessageId;
+    const before = world.callLog({ accountUserId: account0 }).length;
+
+    expect(await sim.daemon.actions.readAll({ label: 'alice', memberUserId: account0 }, acc0, 'team')).toEqual({ chatsRead: 1, failed: 0 });
+    const calls = world.callLog({ accountUserId: account0 }).slice(before).filter((c) => !c.method.startsWith('get'));
+    expect(calls.map((c) => c.request)).toEqual([
+      { _: 'viewMessages', chat_id: team.id, message_ids: [lastId], source: { _: 'messageSourceOther' }, force_read: true },
+      { _: 'readAllChatMentions', chat_id: team.id },
+      { _: 'toggleChatIsMarkedAsUnread', chat_id: team.id, is_marked_as_unread: false },
+    ]);
+    expect(await eventually(() => row()?.unreadCount === 0 && row()?.hasUnreadMention === false && row()?.isMarkedAsUnread === false)).toBe(true);
   }, 30_000);
 });
 
