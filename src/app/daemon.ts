@@ -7,6 +7,7 @@ import type { Logger } from '../shared/log.ts';
 import { ensureAccounts } from '../store/accounts.repository.ts';
 import type { Store } from '../store/database.ts';
 import { lastEventAt, pruneEvents } from '../store/events.repository.ts';
+import { countQueues, type QueueCounts } from '../store/queues.repository.ts';
 import { ensureDefaultPolicy } from '../store/team.repository.ts';
 import type { TelegramAccount } from '../tdlib/port.ts';
 import { AccountSync } from './account-sync.ts';
@@ -222,6 +223,11 @@ export class Daemon {
       this.logger.warn('pruning the event log failed', { error });
       return 0;
     }
+  }
+
+  /** How much work waits in the queues (membership jobs, the portal and alert outboxes), counted in the store. */
+  queueDepths(): Promise<QueueCounts> {
+    return countQueues(this.store.db);
   }
 
   /** Resolves when every account has loaded its chats and finished its reconcile passes. */

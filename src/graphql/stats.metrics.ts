@@ -1,7 +1,8 @@
 /**
  * Response-time monitoring on `/metrics`, for Grafana walls (docs/noc.md): a histogram of
- * response times observed since the daemon started, answered waits by outcome, and gauges of
- * the support board. Read fresh at each scrape.
+ * response times observed since the daemon started, answered waits by outcome, gauges of the
+ * support board, and the queues (membership jobs, the portal and alert outboxes). Read fresh at
+ * each scrape.
  */
 import type { Daemon } from '../app/daemon.ts';
 import { RESPONSE_BUCKETS_S, type ResponseObservations } from '../app/stats.ts';
@@ -30,21 +31,33 @@ class ObservedHistogram extends Histogram {
   }
 }
 
-/** Unfinished membership jobs and their items still to do: the job queue. */
-async function jobQueue(daemon: Daemon): Promise<Gauge[]> {
-  const jobs = new Gauge('tgdesk_membership_jobs', 'Membership jobs not finished, by state (running, paused).');
-  const items = new Gauge('tgdesk_membership_job_items', 'Items of unfinished membership jobs still to do, by state (pending, running).');
-  const counts = { running: 0, paused: 0, pendingItems: 0, runningItems: 0 };
-  for (const j of await daemon.teamOps.jobs.list({ states: ['running', 'paused'], limit: 500 })) {
-    if (j.state === 'running' || j.state === 'paused') counts[j.state]++;
-    counts.pendingItems += j.counts.pending;
-    counts.runningItems += j.counts.running;
-  }
-  jobs.set({ state: 'running' }, counts.running);
-  jobs.set({ state: 'paused' }, counts.paused);
-  items.set({ state: 'pending' }, counts.pendingItems);
-  items.set({ state: 'running' }, counts.runningItems);
-  return [jobs, items];
+/**
+ * The queues: membership jobs and their items still to do, task events the portal has not got,
+ * alert messages not sent yet. Counted by the store at each scrape, however many there are.
+ */
+async function queueGauges(daemon: Daemon, now: number): Promise<Gauge[]> {
+  const q = await daemon.queueDepths();
+  const gauge = (name: string, help: string, values: Readonly<Record<string, number>> | number) => {
+    const g = new Gauge(name, help);
+    if (typeof values === 'number') g.set({}, values);
+    else for (const [state, v] of Object.entries(values)) g.set({ state }, v);
+    return g;
+  };
+  const age = (since: number | null) => (since === null ? 0 : Math.max(0, (now - since) / 1000));
+  return [
+    gauge('tgdesk_membership_jobs', 'Membership jobs not finished, by state (running, paused).', q.membershipJobs),
+    gauge('tgdesk_membership_job_items', 'Items of unfinished membership jobs still to do, by state (pending, running).', q.membershipItems),
+    gauge('tgdesk_portal_outbox_events', 'Task events the portal has not accepted, by state: pending (to send or retry) and dead (given up; retryPortalDeliveries).', {
+      pending: q.portalOutbox.pending,
+      dead: q.portalOutbox.dead,
+    }),
+    gauge('tgdesk_portal_outbox_lag_seconds', 'How long the oldest pending task event has waited for the portal, in seconds (0 when none waits).', age(q.portalOutbox.oldestPendingAt)),
+    gauge('tgdesk_alert_outbox_messages', 'Alert messages to Telegram not sent yet, by state: pending (waiting for the rate limit or the alert account) and sending (under way).', {
+      pending: q.alertOutbox.pending,
+      sending: q.alertOutbox.sending,
+    }),
+    gauge('tgdesk_alert_outbox_lag_seconds', 'How long the oldest alert message not sent yet has waited, in seconds (0 when none waits).', age(q.alertOutbox.oldestAt)),
+  ];
 }
 
 export async function monitoringMetrics(daemon: Daemon): Promise<(Gauge | Counter | Histogram)[]> {
@@ -78,6 +91,6 @@ export async function monitoringMetrics(daemon: Daemon): Promise<(Gauge | Counte
     gauge('tgdesk_team_support_chats', 'Support chats known.', counts.supportChats),
     gauge('tgdesk_team_open_tasks', 'Open tasks.', counts.openTasks),
     gauge('tgdesk_team_members_on_duty', 'Team members on duty now (all of them while no duty schedules exist).', duty.onDuty.size),
-    ...(await jobQueue(daemon)),
+    ...(await queueGauges(daemon, now)),
   ];
 }
