@@ -16,6 +16,7 @@
  * second are not held back by the last.
  */
 import { applyOverdueInput, initialOverdueState, nextDeadline, recomputeOverdue, type OverdueChange, type OverdueContext, type OverdueInput, type OverdueMessage, type Waiting } from '../domain/overdue.ts';
+import type { WaitingView } from '../domain/events.ts';
 import { isTeamSender } from '../domain/roster.ts';
 import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
@@ -145,8 +146,9 @@ export class OverdueClock {
   private emitIfChanged(emit: Emit, chatKey: ChatKey, now: UnixMs): void {
     const known = this.model.mirroredWaitingView(chatKey);
     const truth = this.model.waitingView(chatKey, now);
-    const blank = { waitingSince: null, deadline: null, isOverdue: false, overdueSince: null };
-    if (JSON.stringify(known ?? blank) !== JSON.stringify(truth)) this.model.emitTo(emit, { type: 'overdueChanged', at: now, chatKey, waiting: truth });
+    const told = known ?? BLANK_WAITING;
+    const same = told.waitingSince === truth.waitingSince && told.deadline === truth.deadline && told.isOverdue === truth.isOverdue && told.overdueSince === truth.overdueSince;
+    if (!same) this.model.emitTo(emit, { type: 'overdueChanged', at: now, chatKey, waiting: truth });
   }
 
   /**
@@ -406,6 +408,8 @@ export class OverdueClock {
     this.clearTimer();
   }
 }
+
+const BLANK_WAITING: WaitingView = { waitingSince: null, deadline: null, isOverdue: false, overdueSince: null };
 
 /** Whether two waits store the same row (their pending client messages are not stored). */
 function sameStoredWait(a: Waiting | null, b: Waiting | null): boolean {

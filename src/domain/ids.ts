@@ -72,9 +72,16 @@ export function senderKey(sender: SenderRef): string {
 }
 
 export function parseSenderKey(key: string): SenderRef | null {
-  const m = /^([uc])(-?\d+)$/.exec(key);
-  if (!m) return null;
-  return { kind: m[1] === 'u' ? 'user' : 'chat', id: Number(m[2]) };
+  // Called for every message the overdue clock and the views see: no regular expression.
+  const kind = key.charCodeAt(0) === 117 /* u */ ? 'user' : key.charCodeAt(0) === 99 /* c */ ? 'chat' : null;
+  if (kind === null || key.length < 2) return null;
+  const digits = key.charCodeAt(1) === 45 /* - */ ? key.slice(2) : key.slice(1);
+  if (digits.length === 0) return null;
+  for (let i = 0; i < digits.length; i++) {
+    const c = digits.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  return { kind, id: Number(key.slice(1)) };
 }
 
 /** TDLib message id = server id × 2^20; pending and local messages have low bits set. */
