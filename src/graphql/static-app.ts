@@ -4,8 +4,10 @@
  * only, kept in memory and looked up by name in the build's own listing, never read from a path
  * the request makes up; the page may talk to nothing but this origin (its GraphQL endpoint).
  *
- * The folder is re-read when its index changes or a request misses, so a rebuild while the daemon
- * runs (tests, development) is picked up without a restart. A checkout whose app was never built
+ * The folder is re-read when the build changes (its index or its assets folder has a new
+ * modification time), so a rebuild while the daemon runs (tests, development) is picked up
+ * without a restart; a request for a file that is not there costs two `stat` calls, never a
+ * re-read, however many such requests come. A checkout whose app was never built
  * (the install step skipped, a fresh clone started straight away) gets it built once in the
  * background, in a child process, on the first visit; the page says so and reloads itself.
  */
@@ -52,7 +54,9 @@ interface Asset {
 
 export class StaticApp {
   private assets = new Map<string, Asset>();
-  private indexMtime = 0;
+  /** The build the assets were read from: the modification times of the index and assets/. */
+  private stamp = '';
+  private reads = 0;
   private build: 'idle' | 'running' | 'failed' = 'idle';
   /** The mount without a trailing slash: '' for the root. */
   private readonly prefix: string;
@@ -62,10 +66,25 @@ export class StaticApp {
     this.load();
   }
 
+  /** How many times the build folder has been read (it should be once per build). */
+  get scans(): number {
+    return this.reads;
+  }
+
+  private buildStamp(): string {
+    return `${mtimeOf(join(this.options.dir, 'index.html'))}:${mtimeOf(join(this.options.dir, 'assets'))}`;
+  }
+
+  /** Reads the folder again only if the build changed since it was read. */
+  private refresh(): void {
+    if (this.buildStamp() !== this.stamp) this.load();
+  }
+
   private load(): void {
+    this.reads++;
     const assets = new Map<string, Asset>();
     const index = join(this.options.dir, 'index.html');
-    this.indexMtime = mtimeOf(index);
+    this.stamp = this.buildStamp();
     if (existsSync(index)) assets.set('/', { body: readFileSync(index), type: TYPES['.html']!, immutable: false });
     const assetDir = join(this.options.dir, 'assets');
     if (existsSync(assetDir)) {
@@ -111,11 +130,12 @@ export class StaticApp {
     }
     const key = this.keyOf(path);
     if (key === null) return false;
-    // A rebuilt app has a new index naming new assets: reload so the page never asks for files that are gone.
-    if (key === '/' && mtimeOf(join(this.options.dir, 'index.html')) !== this.indexMtime) this.load();
+    // A rebuilt app has a new index naming new assets: reload so the page never asks for files
+    // that are gone. A missing asset may be one a rebuild is writing: look again if it changed.
+    if (key === '/') this.refresh();
     let asset = this.assets.get(key);
     if (!asset && key !== '/') {
-      this.load();
+      this.refresh();
       asset = this.assets.get(key);
     }
     if (!asset) {
