@@ -79,6 +79,31 @@ describe('duty schedules across daylight-saving changes', () => {
     expect(autumn.to - autumn.from).toBe(210 * MINUTE);
   });
 
+  it.each(['America/New_York', 'Australia/Sydney'])('agrees with croner on a year of shift boundaries in %s, whose clocks change on other dates', (timeZone) => {
+    // Sunday 01:00–03:30 holds the skipped hour in spring and the repeated one in autumn (both zones change at 02:00 or 03:00 on a Sunday).
+    const shifts: DutyShift[] = [
+      { day: 5, from: '18:00', to: '02:00' },
+      { day: 7, from: '01:00', to: '03:30' },
+      { day: 2, from: '09:15', to: '17:45' },
+    ];
+    const s = compileDutySchedule({ memberUserId: 1, timeZone, shifts, muteOffDuty: false });
+    const from = utc('2025-01-01T00:00:00Z');
+    const to = utc('2026-01-01T00:00:00Z');
+    const ours = new Set(shiftPeriods(s, from, to).flatMap((p) => [p.from, p.to]).filter((t) => t >= from && t < to));
+    const theirs = new Set<number>();
+    for (const pattern of ['0 0 18 * * 5', '0 0 2 * * 6', '0 0 1 * * 0', '0 30 3 * * 0', '0 15 9 * * 2', '0 45 17 * * 2']) {
+      const job = new Cron(pattern, { timezone: timeZone, paused: true });
+      for (let t = new Date(from - 1000), i = 0; i < 60; i++) {
+        const next = job.nextRun(t);
+        if (!next || next.getTime() >= to) break;
+        theirs.add(next.getTime());
+        t = next;
+      }
+    }
+    expect(theirs.size).toBeGreaterThan(6 * 50);
+    expect(ours).toEqual(theirs);
+  });
+
   it('merges a night shift across midnight into one period', () => {
     const night = compileDutySchedule({ memberUserId: 1, timeZone: 'Asia/Yekaterinburg', shifts: [{ day: 5, from: '20:00', to: '08:00' }], muteOffDuty: false });
     expect(shiftPeriods(night, utc('2025-06-01T00:00:00Z'), utc('2025-06-10T00:00:00Z'))).toEqual([{ from: utc('2025-06-06T15:00:00Z'), to: utc('2025-06-07T03:00:00Z') }]);
