@@ -113,12 +113,13 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
     const waitingRow = sim.events.slice(from).filter((e) => e.type === 'dialogChanged' && e.accountId === acc0 && e.dialog.chatKey === waiting.chatKey);
     expect(waitingRow.at(-1)).toMatchObject({ dialog: { isPinned: false, manualPosition: 7 } });
     expect(sim.events.slice(from).filter((e) => e.type === 'starred' && e.chatKey === chatA.chatKey && e.memberUserId === account0).map((e) => e.type === 'starred' && e.isStarred).slice(0, 2)).toEqual([true, false]);
-    // The left supergroup is out of the account's chat list.
-    expect(sim.daemon.queries.dialog(acc0, String(leftSupergroup.chatId), null)?.listOrder).toBe('0');
+    // The left supergroup is no dialog of the account any more, and subscribers were told so.
+    expect(sim.daemon.queries.dialog(acc0, String(leftSupergroup.chatId), null)).toBeNull();
+    expect(sim.events.slice(from).some((e) => e.type === 'dialogRemoved' && e.accountId === acc0 && e.chatKey === String(leftSupergroup.chatId))).toBe(true);
 
     const published = sim.events.slice(from);
     expect(new Set(published.map((e) => e.type))).toEqual(
-      new Set(['dialogChanged', 'teamSummaryChanged', 'messageAdded', 'messageEdited', 'messagesDeleted', 'overdueChanged', 'alarmRaised', 'alarmCleared', 'acknowledged', 'starred', 'chatKindChanged', 'chatTitleChanged', 'alert']),
+      new Set(['dialogChanged', 'dialogRemoved', 'teamSummaryChanged', 'messageAdded', 'messageEdited', 'messagesDeleted', 'overdueChanged', 'alarmRaised', 'alarmCleared', 'acknowledged', 'starred', 'chatKindChanged', 'chatTitleChanged', 'alert']),
     );
     const applied = applyDomainEvents({ ...before, seq: published[0]!.seq - 1 }, published);
     const fresh = await readClientStateFromStore(sim.store.db, { ...team, supportChatIds: [], otherChatIds: [], supportTitlePattern: null }, now);

@@ -292,7 +292,9 @@ export class TeamModel {
 
   dialogInput(accountId: AccountId, ac: AccountChatRecord): DialogInput | null {
     const entry = this.chats.get(ac.chatKey);
-    if (!entry) return null;
+    // A chat in none of the account's chat lists (main, archive, folders) is not a dialog of the
+    // account: TDLib takes a supergroup the account left or was removed from out of every list.
+    if (!entry || ac.positions.length === 0) return null;
     return {
       chatKey: ac.chatKey,
       tdChatId: ac.tdChatId,
