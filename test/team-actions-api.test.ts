@@ -116,6 +116,9 @@ describe('who raised an alarm', () => {
       ).body.data;
     const expected = { chat: { alarm: { raisedBy: null, raisedByActor: 'token:test-integration' } }, dialog: { alarm: { raisedBy: null, raisedByActor: 'token:test-integration' } } };
     expect(await read(h)).toEqual(expected);
+    // The wall's board names it too.
+    const board = await h.gql<{ supportBoard: { chats: { chatId: string; alarm: { raisedByActor: string | null } | null }[] } }>('{ supportBoard { chats { chatId alarm { raisedByActor } } } }', {}, { token: h.tokens.viewer });
+    expect(board.body.data!.supportBoard.chats.find((c) => c.chatId === chat.chatId)?.alarm).toEqual({ raisedByActor: 'token:test-integration' });
     h = await h.restart();
     expect(await read(h)).toEqual(expected);
 

@@ -80,7 +80,7 @@ function boardChat(ctx: ApiContext, r: BoardRow): Parent<'BoardChat'> {
     deadline: r.deadline,
     isOverdue: r.isOverdue,
     overdueSince: r.overdueSince,
-    alarm: r.alarm,
+    alarm: r.alarm ? { ...r.alarm, chatKey: r.chatKey } : null,
     acknowledged: r.acknowledged,
     isUnread: r.isUnread,
     mentionsOnDuty: r.mentionsOnDuty,
