@@ -198,6 +198,11 @@ describe('team operations over GraphQL', () => {
   it('adds and removes roster members, reclassifying at once', async () => {
     const add = await h.gql('mutation { addTeamMember(userId: "777000001", role: MANAGER, name: "Inna Newhire") { id name role source onDuty } }');
     expect(add.body.data).toEqual({ addTeamMember: { id: '777000001', name: 'Inna Newhire', role: 'MANAGER', source: 'api', onDuty: true } });
+    // A role change without a name keeps the name; an empty one goes back to the Telegram name.
+    const demoted = await h.gql('mutation { addTeamMember(userId: "777000001", role: ADMIN) { name role } }');
+    expect(demoted.body.data).toEqual({ addTeamMember: { name: 'Inna Newhire', role: 'ADMIN' } });
+    const renamed = await h.gql<{ addTeamMember: { name: string } }>('mutation { addTeamMember(userId: "777000001", role: ADMIN, name: "") { name } }');
+    expect(renamed.body.data!.addTeamMember.name).not.toBe('Inna Newhire');
     const configured = String(h.sim.demo.company.team[0]!.userId);
     expect(codes((await h.gql(`mutation { removeTeamMember(userId: "${configured}") }`)).body)).toEqual(['CONFLICT']);
     expect((await h.gql('mutation { removeTeamMember(userId: "777000001") }')).body.data).toEqual({ removeTeamMember: true });

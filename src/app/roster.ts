@@ -23,13 +23,19 @@ export class RosterService {
     private readonly now: () => number,
   ) {}
 
-  /** Adds a member, or changes the role or name of one added before. */
+  /**
+   * Adds a member, or changes the role or name of one added before. Without a name a member keeps
+   * the one they have (a promotion must not lose it); an empty name goes back to their Telegram name.
+   */
   async add(actor: Actor, input: { userId: number; role: TeamRole; name?: string | null }): Promise<TeamMember> {
     if (!Number.isSafeInteger(input.userId) || input.userId <= 0) throw badInput('userId must be a Telegram user id', { argument: 'userId' });
     if (input.role !== 'admin' && input.role !== 'manager') throw badInput('role must be admin or manager', { argument: 'role' });
+    const keepName = input.name === undefined || input.name === null;
     const name = input.name?.trim() || null;
     if (name && name.length > 200) throw badInput('the name is longer than 200 characters', { argument: 'name' });
-    await this.change(actor, 'addTeamMember', { userId: input.userId, role: input.role, name }, (trx, now) => putTeamMember(trx, { userId: input.userId, role: input.role, source: 'api', name }, now));
+    await this.change(actor, 'addTeamMember', { userId: input.userId, role: input.role, name }, (trx, now) =>
+      putTeamMember(trx, { userId: input.userId, role: input.role, source: 'api', name }, now, { keepName }),
+    );
     return this.model.roster.byId.get(input.userId)!;
   }
 

@@ -22,11 +22,12 @@ export async function listTeamMembers(db: Db): Promise<TeamMemberRecord[]> {
   return rows.map((r) => ({ userId: r.user_id, role: r.role as TeamMemberRecord['role'], source: r.source as TeamMemberRecord['source'], name: r.name }));
 }
 
-export async function putTeamMember(db: Db, m: TeamMemberRecord, now: number): Promise<void> {
+/** Adds or updates a member; `keepName` leaves a stored member's name as it is. */
+export async function putTeamMember(db: Db, m: TeamMemberRecord, now: number, options: { keepName?: boolean } = {}): Promise<void> {
   await db
     .insertInto('team_members')
     .values({ user_id: m.userId, role: m.role, source: m.source, name: m.name, added_at: now })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ role: m.role, source: m.source, name: m.name }))
+    .onConflict((oc) => oc.column('user_id').doUpdateSet(options.keepName ? { role: m.role, source: m.source } : { role: m.role, source: m.source, name: m.name }))
     .execute();
 }
 
