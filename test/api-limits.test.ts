@@ -1,7 +1,11 @@
 /**
- * Abusive requests get a clear error, fast, and the daemon stays responsive: depth, cost,
- * aliases, directives, tokens, page sizes, body and variables sizes, over HTTP and graphql-ws.
+ * Abusive requests get a clear error before they cost the daemon anything, and the daemon keeps
+ * answering everyone else: depth, cost, aliases, directives, tokens, page sizes, body and
+ * variables sizes, over HTTP and graphql-ws. "Before they cost anything" is shown by what the
+ * daemon did (no operation executed, per /metrics; a body refused that was never sent), not by
+ * how long it took: speed belongs in the benchmarks.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/graphql/limits.ts';
 import { startApiHarness, type ApiHarness, type GqlResponse } from './helpers/api-harness.ts';
@@ -19,14 +23,27 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-/** Runs a request and checks it was refused with `code`, within `ms`. */
-async function refused(run: () => Promise<GqlResponse>, code: string, message: RegExp, ms = 1_000): Promise<GqlResponse> {
-  const t0 = performance.now();
+/** A counter's value on the daemon's own /metrics page (0 while it has no such series). */
+async function counter(api: ApiHarness, series: string): Promise<number> {
+  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+const QUERIES_RUN = 'tgdesk_graphql_operations_total{type="query",transport="http"}';
+const LIMITS_REFUSED = 'tgdesk_graphql_errors_total{code="LIMIT_EXCEEDED"}';
+
+/**
+ * Runs a request and checks it was refused with `code` and `message`. A LIMIT_EXCEEDED refusal
+ * must come before execution: the daemon's count of executed queries does not move.
+ */
+async function refused(run: () => Promise<GqlResponse>, code: string, message: RegExp, api: ApiHarness = h): Promise<GqlResponse> {
+  const executed = await counter(api, QUERIES_RUN);
   const r = await run();
-  const took = performance.now() - t0;
   expect(r.body.errors?.[0]?.extensions?.['code']).toBe(code);
   expect(r.body.errors?.[0]?.message).toMatch(message);
-  expect(took).toBeLessThan(ms);
+  expect(r.body.data ?? null).toBeNull();
+  if (code === 'LIMIT_EXCEEDED') expect(await counter(api, QUERIES_RUN)).toBe(executed);
   return r;
 }
 
@@ -36,7 +53,7 @@ describe('query limits', () => {
   it('refuses a query over the depth limit with LIMIT_EXCEEDED', async () => {
     const h2 = await startApiHarness({ limits: { maxDepth: 4 } });
     try {
-      await refused(() => h2.gql('{ dialogs(accountId: "x") { edges { node { chat { alarm { reason } } } } } }'), 'LIMIT_EXCEEDED', /depth limit of 4 exceeded/);
+      await refused(() => h2.gql('{ dialogs(accountId: "x") { edges { node { chat { alarm { reason } } } } } }'), 'LIMIT_EXCEEDED', /depth limit of 4 exceeded/, h2);
       expect((await h2.gql('{ dialogs(accountId: "x") { edges { node { id } } } }')).body.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     } finally {
       await h2.dispose();
@@ -76,8 +93,33 @@ describe('query limits', () => {
 
 describe('request limits', () => {
   it('refuses a body over the size limit with 413 before reading it', async () => {
+    // The headers announce a body over the limit and none of it is ever sent. A server that
+    // read (or waited for) the body before deciding would never answer.
+    const refusal = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = request(h.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.viewer}`, 'content-length': DEFAULT_LIMITS.maxBodyBytes * 16 },
+      });
+      req.once('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.once('end', () => {
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body });
+          req.destroy();
+        });
+      });
+      req.once('error', reject);
+      req.flushHeaders();
+    });
+    expect(refusal.status).toBe(413);
+    expect(refusal.connection).toBe('close');
+    const body = JSON.parse(refusal.body) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('LIMIT_EXCEEDED');
+    expect(body.errors[0]!.message).toContain(`at most ${DEFAULT_LIMITS.maxBodyBytes} are accepted`);
+
+    // The same through an ordinary client that does send the whole body.
     const padding = ' '.repeat(DEFAULT_LIMITS.maxBodyBytes);
-    const t0 = performance.now();
     const res = await fetch(h.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.viewer}` },
@@ -85,7 +127,6 @@ describe('request limits', () => {
     });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('LIMIT_EXCEEDED');
-    expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it('refuses a body without a length (chunked) with 411', async () => {
@@ -156,17 +197,50 @@ describe('request limits', () => {
     expect(await found(M)).toEqual([...literal, plain].sort());
   });
 
-  it('stays responsive while abusive requests arrive', async () => {
-    const abusive = Array.from({ length: 40 }, (_, i) =>
-      i % 2
-        ? h.gql(`{ ${Array.from({ length: 50 }, (_, j) => `a${j}: teamSummary { alarms }`).join(' ')} }`)
-        : h.gql(`{ teamSummary { ${Array.from({ length: 3000 }, () => 'alarms').join(' ')} } }`),
-    );
-    const t0 = performance.now();
-    const ok = await h.gql('{ teamSummary { alarms } }', undefined, { token: h.tokens.viewer });
-    expect(ok.body.errors).toBeUndefined();
-    const results = await Promise.all(abusive);
-    expect(results.every((r) => r.body.errors?.[0]?.extensions?.['code'] === 'LIMIT_EXCEEDED')).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(3000);
+  it('keeps answering other requests while abusive ones arrive, and executes none of the abusive ones', async () => {
+    const abusiveQuery = (i: number) =>
+      i % 2 ? `{ ${Array.from({ length: 50 }, (_, j) => `a${j}: teamSummary { alarms }`).join(' ')} }` : `{ teamSummary { ${Array.from({ length: 3000 }, () => 'alarms').join(' ')} } }`;
+    const executedBefore = await counter(h, QUERIES_RUN);
+    const refusedBefore = await counter(h, LIMITS_REFUSED);
+
+    // Abusers send back to back until the ordinary client is done, so every ordinary request
+    // meets abusive ones in flight; the bound only keeps a broken server from looping forever.
+    const ABUSERS = 8;
+    const ORDINARY = 20;
+    let done = false;
+    let abusersRunning = ABUSERS;
+    const abusiveCodes: unknown[] = [];
+    const abusers = Array.from({ length: ABUSERS }, async (_, k) => {
+      try {
+        for (let i = 0; !done && i < 1_000; i++) {
+          const r = await h.gql(abusiveQuery(k + i), undefined, { token: h.tokens.integration });
+          abusiveCodes.push(r.body.errors?.[0]?.extensions?.['code']);
+        }
+      } finally {
+        abusersRunning--;
+      }
+    });
+
+    const refusedWhileAnswering: number[] = [];
+    for (let i = 0; i < ORDINARY; i++) {
+      const refusedSoFar = abusiveCodes.length;
+      // A different text each time: every one is executed, none answered from the response cache.
+      const ok = await h.gql<Record<string, { alarms: number }>>(`{ q${i}: teamSummary { alarms } }`, undefined, { token: h.tokens.viewer });
+      expect(ok.body.errors).toBeUndefined();
+      expect(ok.body.data?.[`q${i}`]?.alarms).toEqual(expect.any(Number));
+      refusedWhileAnswering.push(abusiveCodes.length - refusedSoFar);
+    }
+    // Every abuser was still sending when the last ordinary answer came.
+    expect(abusersRunning).toBe(ABUSERS);
+    done = true;
+    await Promise.all(abusers);
+
+    // Abusive requests were being refused throughout, not queued behind the ordinary ones.
+    expect(refusedWhileAnswering.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(ORDINARY);
+    expect(abusiveCodes.length).toBeGreaterThanOrEqual(ABUSERS);
+    expect(new Set(abusiveCodes)).toEqual(new Set(['LIMIT_EXCEEDED']));
+    // Counted by the daemon: each abusive request was refused, and only the ordinary ones ran.
+    expect((await counter(h, LIMITS_REFUSED)) - refusedBefore).toBe(abusiveCodes.length);
+    expect((await counter(h, QUERIES_RUN)) - executedBefore).toBe(ORDINARY);
   });
 });
