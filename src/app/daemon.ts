@@ -238,6 +238,7 @@ export class Daemon {
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
     this.clock.stop();
+    this.tokens.close();
     await this.teamOps.stop();
     this.monitoring.close();
     if (this.pruneTimer) clearInterval(this.pruneTimer);

@@ -6,6 +6,12 @@
  * one. The daemon and the CLI may be different processes on the same store (the CLI runs while
  * the demo runs), so the daemon asks the store, not its memory; a short cache keeps that off the
  * request path, which is why a revocation takes effect within `cacheMs`.
+ *
+ * A subscription (a graphql-ws connection, an SSE stream) is authenticated once, when it opens,
+ * and may then stay open for days: the API `watch`es its token. A revocation in this process
+ * reaches the watchers at once; one made by another process (the CLI, another daemon on the same
+ * PostgreSQL) is found by one query for all watched tokens every `revocationCheckMs`, made only
+ * while something is watched. Nothing is asked per message.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -15,6 +21,7 @@ import {
   findApiTokenByHash,
   insertApiToken,
   listApiTokens,
+  liveApiTokenIds,
   revokeApiTokens,
   touchApiToken,
   type ApiTokenRecord,
@@ -59,6 +66,8 @@ export interface ApiTokensOptions {
   readonly cacheMs?: number;
   /** How often `last_used_at` is written per token. */
   readonly touchEveryMs?: number;
+  /** How often the store is asked whether a watched token was revoked by another process. */
+  readonly revocationCheckMs?: number;
 }
 
 const CACHE_MAX = 10_000;
@@ -69,6 +78,11 @@ export class ApiTokens {
   private readonly touchEveryMs: number;
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly touched = new Map<string, number>();
+  private readonly revocationCheckMs: number;
+  /** Who to tell when a token is revoked, by token id. */
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private checkTimer: NodeJS.Timeout | null = null;
+  private checking = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -77,6 +91,9 @@ export class ApiTokens {
     this.now = options.now ?? Date.now;
     this.cacheMs = options.cacheMs ?? 2_000;
     this.touchEveryMs = options.touchEveryMs ?? 60_000;
+    // With a check every second, a revocation elsewhere ends open subscriptions within the two
+    // seconds docs/api.md promises, a slow store's answer included.
+    this.revocationCheckMs = options.revocationCheckMs ?? 1_000;
   }
 
   /** Creates a token; the returned `token` is the only copy that will ever exist. */
@@ -102,8 +119,76 @@ export class ApiTokens {
   /** Revokes by id or name; returns what was revoked (empty when nothing matched). */
   async revoke(idOrName: string): Promise<ApiTokenRecord[]> {
     const revoked = await revokeApiTokens(this.db, idOrName, this.now());
-    for (const [hash, entry] of this.cache) if (revoked.some((r) => r.id === entry.principal.tokenId)) this.cache.delete(hash);
+    for (const r of revoked) this.revoked(r.id);
     return revoked;
+  }
+
+  /**
+   * Calls `onRevoked` once, when the token is revoked (here at once, elsewhere within
+   * `revocationCheckMs` and a store round trip). Returns the function that stops watching;
+   * call it when the subscription ends, whatever ended it.
+   */
+  watch(tokenId: string, onRevoked: () => void): () => void {
+    let set = this.watchers.get(tokenId);
+    if (!set) this.watchers.set(tokenId, (set = new Set()));
+    // A function of its own per call, so two subscriptions with one callback stay apart.
+    const entry = () => onRevoked();
+    set.add(entry);
+    if (!this.checkTimer) {
+      this.checkTimer = setInterval(() => void this.checkRevocations(), this.revocationCheckMs);
+      this.checkTimer.unref();
+    }
+    return () => {
+      const current = this.watchers.get(tokenId);
+      if (!current?.delete(entry) || current.size > 0) return;
+      this.watchers.delete(tokenId);
+      this.stopCheckingIfIdle();
+    };
+  }
+
+  /** Asks the store once whether any watched token was revoked, and tells their watchers. */
+  async checkRevocations(): Promise<void> {
+    if (this.checking || this.watchers.size === 0) return;
+    this.checking = true;
+    try {
+      const ids = [...this.watchers.keys()];
+      const live = await liveApiTokenIds(this.db, ids);
+      for (const id of ids) if (!live.has(id)) this.revoked(id);
+    } catch {
+      // The store did not answer: keep the subscriptions and ask again at the next tick, which
+      // finds any revocation once the store is back. Cutting off every subscriber of the team
+      // (the NOC wall, the portal) on a store hiccup would be worse than a late revocation.
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Stops checking; the watchers are forgotten (the daemon is closing). */
+  close(): void {
+    this.watchers.clear();
+    this.stopCheckingIfIdle();
+  }
+
+  /** Forgets the token's cached lookups and tells its watchers, each once. */
+  private revoked(tokenId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.principal.tokenId === tokenId) this.cache.delete(hash);
+    const set = this.watchers.get(tokenId);
+    if (!set) return;
+    this.watchers.delete(tokenId);
+    this.stopCheckingIfIdle();
+    for (const onRevoked of set) {
+      try {
+        onRevoked();
+      } catch {
+        // One watcher's failure must not keep the others connected.
+      }
+    }
+  }
+
+  private stopCheckingIfIdle(): void {
+    if (this.watchers.size > 0 || !this.checkTimer) return;
+    clearInterval(this.checkTimer);
+    this.checkTimer = null;
   }
 
   /** The principal of a live token, or null for anything else (malformed, unknown, revoked). */

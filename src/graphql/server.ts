@@ -30,6 +30,7 @@ import { monitoringMetrics } from './stats.metrics.ts';
 import { createResolvers, type ResolverHooks } from './resolvers.ts';
 import { cacheProbePlugin, ResponseCache, type CachedResponse, type CacheProbe } from './response-cache.ts';
 import { sharePlanOf, SubscriptionFanout } from './fanout.ts';
+import { endWhenRevoked } from './subscriptions.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 export const GRAPHQL_PATH = '/graphql';
@@ -135,6 +136,9 @@ export const graphqlJsExecutePlugin: Plugin = {
   },
 };
 
+/** What a subscriber whose token was revoked while it listened is told. */
+export const TOKEN_REVOKED = 'the API token was revoked; subscribe again with a live token';
+
 function errorBody(message: string, code: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] });
 }
@@ -194,6 +198,25 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
     },
   };
 
+  /**
+   * A token is checked when a request arrives; an SSE subscription then lasts as long as the
+   * client stays. Its stream ends with UNAUTHENTICATED when the token is revoked (app/tokens.ts
+   * says how soon). graphql-ws connections are closed whole instead, in startApiServer.
+   */
+  const revocationPlugin: Plugin = {
+    onSubscribe({ args }) {
+      const ctx = args.contextValue as Partial<ApiContext>;
+      if (ctx.transport === 'ws' || !ctx.principal) return;
+      const tokenId = ctx.principal.tokenId;
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (!isAsyncIterable(result)) return;
+          setResult(endWhenRevoked(result, daemon.tokens, tokenId, () => createGraphQLError(TOKEN_REVOKED, { extensions: { code: 'UNAUTHENTICATED' } })));
+        },
+      };
+    },
+  };
+
   const metricsPlugin: Plugin = {
     onExecute({ args }) {
       const op = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
@@ -229,7 +252,7 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
     landingPage: false,
     batching: false,
     logging: false,
-    plugins: [authPlugin, variablesPlugin, ...armorPlugins(limits), metricsPlugin, cacheProbePlugin(daemon), graphqlJsExecutePlugin],
+    plugins: [authPlugin, variablesPlugin, ...armorPlugins(limits), revocationPlugin, metricsPlugin, cacheProbePlugin(daemon), graphqlJsExecutePlugin],
     context: (initial) => {
       const principal = initial.principal ?? principals.get((initial as unknown as { request: Request }).request);
       if (!principal) throw createGraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -492,6 +515,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
         ctx.extra.principal = principal;
         ctx.extra.subscriptions = 0;
+        // Checked once here, but a connection lasts for days: it is closed when the token is
+        // revoked (app/tokens.ts says how soon), which ends its subscriptions, shared ones
+        // included, while other sockets of the same shared group keep theirs.
+        const socket = ctx.extra.socket;
+        if (socket.readyState === WebSocket.OPEN) {
+          const unwatch = daemon.tokens.watch(principal.tokenId, () => socket.close(CloseCode.Forbidden, 'Forbidden: the API token was revoked'));
+          socket.once('close', unwatch);
+        }
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {

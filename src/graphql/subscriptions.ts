@@ -8,8 +8,10 @@
  *
  * Errors a subscriber must act on (RESYNC_REQUIRED) are delivered as a last result with the
  * error, not as a broken stream, so graphql-ws and SSE clients both receive a typed error and
- * then a normal end.
+ * then a normal end. A revoked token's SSE stream ends the same way (`endWhenRevoked`, with
+ * UNAUTHENTICATED); a graphql-ws connection is closed whole instead (server.ts).
  */
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Principal } from '../app/tokens.ts';
 import { toDomainEvent } from '../app/writer.ts';
 import { compileDialogFilter, withStar, type DialogFilter } from '../domain/dialogs.ts';
@@ -252,4 +254,68 @@ export function dialogChangeStream(ctx: ApiContext, accountId: string, filter: D
     },
     hooks,
   );
+}
+
+/** What a stream needs to hear of its token's revocation (app/tokens.ts). */
+export interface RevocationWatch {
+  watch(tokenId: string, onRevoked: () => void): () => void;
+}
+
+/**
+ * A subscription's results until its token is revoked, then one last result whose error has
+ * `extensions.code: UNAUTHENTICATED`, and the end. The source is ended at once (its bus listener
+ * goes with it) and nothing it had queued is delivered after the revocation. Any subscription
+ * field gets this, so a new one cannot forget it.
+ */
+export function endWhenRevoked(source: AsyncIterable<ExecutionResult>, tokens: RevocationWatch, tokenId: string, revokedError: () => GraphQLError): AsyncIterableIterator<ExecutionResult> {
+  const inner = source[Symbol.asyncIterator]();
+  let revoked = false;
+  let wake!: (value: 'revoked') => void;
+  const revokedNow = new Promise<'revoked'>((resolve) => (wake = resolve));
+  let ended = false;
+  const unwatch = tokens.watch(tokenId, () => {
+    revoked = true;
+    wake('revoked');
+  });
+  const end = async () => {
+    if (ended) return;
+    ended = true;
+    unwatch();
+    await inner.return?.();
+  };
+  const last = (): IteratorResult<ExecutionResult> => {
+    // Not awaited: a source may finish its pending `next` before it honours `return`, and the
+    // subscriber's last result must not wait for that.
+    void end().catch(() => undefined);
+    return { done: false, value: { errors: [revokedError()] } };
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      if (ended) return { done: true, value: undefined };
+      if (revoked) return last();
+      const r = await Promise.race([inner.next(), revokedNow]).catch(async (error: unknown) => {
+        await end();
+        throw error;
+      });
+      // A result that was ready as the revocation came is not delivered either.
+      if (r === 'revoked' || revoked) return last();
+      if (r.done) {
+        ended = true;
+        unwatch();
+      }
+      return r;
+    },
+    async return() {
+      await end();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      await end();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }

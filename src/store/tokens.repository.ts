@@ -46,6 +46,19 @@ export async function findApiTokenByHash(db: Db, hash: string): Promise<ApiToken
   return r ? toRecord(r) : null;
 }
 
+/**
+ * Which of these token ids are live (not revoked). An id missing from the answer was revoked or
+ * never existed. Asked in slices, as an `IN` list has a parameter limit on both databases.
+ */
+export async function liveApiTokenIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const live = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('api_tokens').select('id').where('id', 'in', ids.slice(i, i + 500)).where('revoked_at', 'is', null).execute();
+    for (const r of rows) live.add(r.id);
+  }
+  return live;
+}
+
 export async function listApiTokens(db: Db, options: { includeRevoked?: boolean } = {}): Promise<ApiTokenRecord[]> {
   let q = db.selectFrom('api_tokens').select(PUBLIC_COLUMNS);
   if (!options.includeRevoked) q = q.where('revoked_at', 'is', null);
