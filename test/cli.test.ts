@@ -79,7 +79,8 @@ describe('tgdesk demo', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     const html = await page.text();
     expect(html).toContain('<title>tgdesk</title>');
-    const opts = JSON.parse(/renderYogaGraphiQL\(root,(\{.*?\})\)\}\)<\/script>/s.exec(html)![1]!) as { headers: string; defaultQuery: string; subscriptionsProtocol: string };
+    // Its options are JSON data on the page (GraphiQL itself is served by the daemon: graphiql-browser.test.ts).
+    const opts = JSON.parse(/<script type="application\/json" id="graphiql-options">(.*?)<\/script>/s.exec(html)![1]!) as { headers: string; defaultQuery: string; subscriptionsProtocol: string };
     const headers = JSON.parse(opts.headers) as Record<string, string>;
     expect(headers).toEqual({ Authorization: `Bearer ${token}` });
     // What GraphiQL sends when the newcomer presses Run: its default query with its headers.

@@ -1,7 +1,8 @@
 /**
  * The API server: one port serves GraphQL over HTTP (GET and POST per GraphQL-over-HTTP, and
- * Server-Sent Events for subscriptions), graphql-ws over WebSocket on the same path, and the
- * operational endpoints `/healthz`, `/readyz` and `/metrics`.
+ * Server-Sent Events for subscriptions), graphql-ws over WebSocket on the same path, the
+ * operational endpoints `/healthz`, `/readyz` and `/metrics`, and in the demo GraphiQL's own
+ * files under `/graphiql/` (graphiql.ts).
  *
  * Order of checks on a GraphQL request, cheapest first: body size (before reading it), token
  * (before parsing), variables size, token count (while parsing), depth, cost, aliases and
@@ -31,6 +32,7 @@ import { createResolvers, type ResolverHooks } from './resolvers.ts';
 import { cacheProbePlugin, ResponseCache, type CachedResponse, type CacheProbe } from './response-cache.ts';
 import { sharePlanOf, SubscriptionFanout } from './fanout.ts';
 import { endWhenRevoked } from './subscriptions.ts';
+import { GRAPHIQL_HEADERS, GraphiQLAssets } from './graphiql.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 export const GRAPHQL_PATH = '/graphql';
@@ -40,7 +42,7 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   readonly host: string;
   readonly port: number;
-  /** Serve GraphiQL to browsers at /graphql (the demo). */
+  /** Serve GraphiQL to browsers at /graphql, its files at /graphiql/ (the demo; see graphiql.ts). */
   readonly graphiql?: boolean;
   readonly limits?: Partial<ApiLimits>;
   /** Plain HTTP handlers by exact path, mounted beside GraphQL by the composition root (the portal's webhook). */
@@ -149,8 +151,8 @@ interface ApiParts {
   readonly limits: ApiLimits;
 }
 
-/** The GraphQL handler (yoga) with auth, limits, error masking and metrics. */
-export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 'graphiql' | 'limits'>, metrics = new ApiMetrics()): ApiParts {
+/** The GraphQL handler (yoga) with auth, limits, error masking and metrics; GraphiQL when given its files. */
+export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 'limits'> & { readonly graphiql?: GraphiQLAssets | null }, metrics = new ApiMetrics()): ApiParts {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const { daemon, logger } = options;
   const principals = new WeakMap<Request, Principal>();
@@ -217,6 +219,14 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
     },
   };
 
+  const graphiqlHeadersPlugin: Plugin = {
+    onResponse({ request, response }) {
+      if (options.graphiql && shouldRenderGraphiQL(request) && response.headers.get('content-type')?.startsWith('text/html')) {
+        for (const [name, value] of Object.entries(GRAPHIQL_HEADERS)) response.headers.set(name, value);
+      }
+    },
+  };
+
   const metricsPlugin: Plugin = {
     onExecute({ args }) {
       const op = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
@@ -237,6 +247,7 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
   const yoga = createYoga<{ principal?: Principal; transport?: 'http' | 'ws' }, ApiContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
+    ...(options.graphiql ? { renderGraphiQL: options.graphiql.page.bind(options.graphiql) } : {}),
     graphiql: options.graphiql
       ? (request) => {
           // The demo prints a GraphiQL link with its token; GraphiQL then sends it as a header.
@@ -252,7 +263,7 @@ export function createApi(options: Pick<ApiServerOptions, 'daemon' | 'logger' | 
     landingPage: false,
     batching: false,
     logging: false,
-    plugins: [authPlugin, variablesPlugin, ...armorPlugins(limits), revocationPlugin, metricsPlugin, cacheProbePlugin(daemon), graphqlJsExecutePlugin],
+    plugins: [authPlugin, graphiqlHeadersPlugin, variablesPlugin, ...armorPlugins(limits), revocationPlugin, metricsPlugin, cacheProbePlugin(daemon), graphqlJsExecutePlugin],
     context: (initial) => {
       const principal = initial.principal ?? principals.get((initial as unknown as { request: Request }).request);
       if (!principal) throw createGraphQLError('not authenticated', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -339,7 +350,8 @@ type WsExtra = {
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { daemon, logger } = options;
-  const { yoga, metrics, limits } = createApi(options);
+  const graphiql = options.graphiql ? await GraphiQLAssets.load() : null;
+  const { yoga, metrics, limits } = createApi({ ...options, graphiql });
   const stopCounting = daemon.bus.subscribe((events) => {
     for (const e of events) metrics.eventsPublished.inc({ type: e.type });
   });
@@ -386,6 +398,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     // The operator console (src/console) at `/console/`.
     if (consoleApp.handle(req, res, path)) return;
+    // GraphiQL's own files, in the demo (graphiql.ts).
+    if (graphiql?.handle(req, res, path)) return;
     // The NOC wall (src/noc) at `/`.
     if (noc.handle(req, res, path)) return;
     if (extra) {
