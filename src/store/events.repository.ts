@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import { bulkInsert, type BulkInsertSpec } from './bulk.ts';
+import { decodeEventPayload, encodeEventPayload } from './event-codec.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database>;
@@ -25,7 +26,7 @@ export async function appendEvents(db: Db, events: readonly EventToStore[]): Pro
   const rows = await bulkInsert<{ seq: number }>(
     db as Kysely<unknown>,
     EVENT_INSERT,
-    events.map((e) => [e.type, e.accountId, e.chatKey, JSON.stringify(e.payload), e.at]),
+    events.map((e) => [e.type, e.accountId, e.chatKey, encodeEventPayload(e.payload as { type: string; at: number }), e.at]),
   );
   // RETURNING gives rows in insertion order on both SQLite and PostgreSQL for a single VALUES list.
   return events.map((e, j) => ({ ...e, seq: Number(rows[j]!.seq) }));
@@ -35,7 +36,7 @@ const EVENT_INSERT: BulkInsertSpec = { table: 'events', columns: ['type', 'accou
 
 export async function listEventsAfter(db: Db, afterSeq: number, limit: number): Promise<StoredEvent[]> {
   const rows = await db.selectFrom('events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
-  return rows.map((r) => ({ seq: r.seq, type: r.type, accountId: r.account_id, chatKey: r.chat_key, payload: JSON.parse(r.payload) as unknown, at: r.at }));
+  return rows.map((r) => ({ seq: r.seq, type: r.type, accountId: r.account_id, chatKey: r.chat_key, payload: decodeEventPayload(r.payload, r.type, Number(r.at)), at: r.at }));
 }
 
 /** The lowest and highest sequence numbers still kept; `null` when the log is empty. */
