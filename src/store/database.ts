@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type Dialec
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrateToLatest, type Dialect, type MigrationReport } from './migrations/index.ts';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -50,13 +51,20 @@ function openSqlite(dataDir: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  // Checkpoints run on a worker thread (wal-checkpointer.ts); this connection only steps in if
+  // the log grows far past SQLite's default.
+  database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  const checkpointer = startWalCheckpointer(file);
   const db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(database) }) });
   return {
     db,
     dialect: 'sqlite',
     location: file,
     migrate: () => migrateToLatest(db as Kysely<unknown>, 'sqlite'),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer.close();
+      await db.destroy();
+    },
   };
 }
 
