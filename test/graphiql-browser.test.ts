@@ -60,11 +60,14 @@ describe('tgdesk demo and GraphiQL', () => {
       const target = new URL(request.url());
       if (target.hostname !== '127.0.0.1') {
         elsewhere.push(request.url());
-        await route.abort('blockedbyclient');
+        await route.abort('blockedbyclient').catch(() => undefined);
         return;
       }
-      local.push({ method: request.method(), url: request.url(), authorization: (await request.allHeaders())['authorization'] });
-      await route.continue();
+      // Requests still in flight when the test closes the browser have nothing left to answer.
+      const headers = await request.allHeaders().catch(() => null);
+      if (headers === null) return;
+      local.push({ method: request.method(), url: request.url(), authorization: headers['authorization'] });
+      await route.continue().catch(() => undefined);
     });
     context.on('request', (request) => {
       const target = new URL(request.url());
@@ -116,5 +119,6 @@ describe('tgdesk demo and GraphiQL', () => {
     expect(elsewhere).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
     expect(errors).toEqual([]);
+    await context.unrouteAll({ behavior: 'ignoreErrors' });
   }, 180_000);
 });
