@@ -49,8 +49,16 @@ function chunkSizes(rows: number, postgres: boolean): number[] {
   return sizes;
 }
 
-/** Runs one statement per chunk of rows; returns the rows the statements returned, in order. */
-async function runChunked<R>(db: Kysely<unknown>, rows: readonly (readonly unknown[])[], textOf: (rows: number, postgres: boolean) => string): Promise<R[]> {
+/**
+ * Runs one statement per chunk of rows; returns the rows the statements returned, in order, and
+ * for each chunk the rowid SQLite gave the last row it inserted.
+ */
+async function runChunked<R>(
+  db: Kysely<unknown>,
+  rows: readonly (readonly unknown[])[],
+  textOf: (rows: number, postgres: boolean) => string,
+  lastIds?: { size: number; lastId: bigint | undefined }[],
+): Promise<R[]> {
   const out: R[] = [];
   const postgres = isPostgres(db);
   let at = 0;
@@ -60,6 +68,7 @@ async function runChunked<R>(db: Kysely<unknown>, rows: readonly (readonly unkno
     at += size;
     const result = await db.executeQuery<R>(CompiledQuery.raw(textOf(size, postgres), parameters));
     for (const r of result.rows) out.push(r);
+    lastIds?.push({ size, lastId: result.insertId });
   }
   return out;
 }
@@ -100,6 +109,27 @@ export function isPostgres(db: Kysely<unknown>): boolean {
  */
 export function bulkInsert<R = Record<string, unknown>>(db: Kysely<unknown>, spec: BulkInsertSpec, rows: readonly (readonly unknown[])[]): Promise<R[]> {
   return runChunked<R>(db, rows, (n, postgres) => statementText(spec, n, postgres));
+}
+
+/**
+ * Inserts rows into a table whose key is an auto-increment integer and returns each row's key,
+ * in order. `spec` has no conflict clause and `returning` names the key. On SQLite no rows come
+ * back: one INSERT holds the write lock throughout and numbers its rows one after another, so
+ * each chunk's keys run up to the rowid it reports last. That spares a result row per insert.
+ */
+export async function bulkInsertNumbered(db: Kysely<unknown>, spec: BulkInsertSpec & { readonly returning: readonly [string] }, rows: readonly (readonly unknown[])[]): Promise<number[]> {
+  if (spec.conflict) throw new Error('bulkInsertNumbered takes plain inserts only');
+  if (isPostgres(db)) return (await bulkInsert<Record<string, unknown>>(db, spec, rows)).map((r) => Number(r[spec.returning[0]]));
+  const plain: BulkInsertSpec = { table: spec.table, columns: spec.columns };
+  const chunks: { size: number; lastId: bigint | undefined }[] = [];
+  await runChunked(db, rows, (n, postgres) => statementText(plain, n, postgres), chunks);
+  const ids: number[] = [];
+  for (const { size, lastId } of chunks) {
+    if (lastId === undefined) throw new Error(`SQLite reported no rowid for an insert into ${spec.table}`);
+    const last = Number(lastId);
+    for (let k = size - 1; k >= 0; k--) ids.push(last - k);
+  }
+  return ids;
 }
 
 export interface BulkUpdateSpec {

@@ -4,7 +4,7 @@
  * event always matches stored state; they are published only after that commit.
  */
 import type { Kysely } from 'kysely';
-import { bulkInsert, type BulkInsertSpec } from './bulk.ts';
+import { bulkInsertNumbered } from './bulk.ts';
 import { decodeEventPayload, encodeEventPayload } from './event-codec.ts';
 import type { Database } from './schema.ts';
 
@@ -23,16 +23,16 @@ export interface StoredEvent extends EventToStore {
 }
 
 export async function appendEvents(db: Db, events: readonly EventToStore[]): Promise<StoredEvent[]> {
-  const rows = await bulkInsert<{ seq: number }>(
+  if (events.length === 0) return [];
+  const seqs = await bulkInsertNumbered(
     db as Kysely<unknown>,
     EVENT_INSERT,
     events.map((e) => [e.type, e.accountId, e.chatKey, encodeEventPayload(e.payload as { type: string; at: number }), e.at]),
   );
-  // RETURNING gives rows in insertion order on both SQLite and PostgreSQL for a single VALUES list.
-  return events.map((e, j) => ({ ...e, seq: Number(rows[j]!.seq) }));
+  return events.map((e, j) => ({ ...e, seq: seqs[j]! }));
 }
 
-const EVENT_INSERT: BulkInsertSpec = { table: 'events', columns: ['type', 'account_id', 'chat_key', 'payload', 'at'], returning: ['seq'] };
+const EVENT_INSERT = { table: 'events', columns: ['type', 'account_id', 'chat_key', 'payload', 'at'], returning: ['seq'] } as const;
 
 export async function listEventsAfter(db: Db, afterSeq: number, limit: number): Promise<StoredEvent[]> {
   const rows = await db.selectFrom('events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
