@@ -15,7 +15,7 @@
  */
 import type { Kysely } from 'kysely';
 import { classifyChat, compileClassifier, type ChatKind, type Classifier } from '../domain/classification.ts';
-import { clientNameOf, compileClientNamer, mostActiveOutsider, type ClientNamer } from '../domain/client-name.ts';
+import { clientNameFromTitle, clientNameOf, compileClientNamer, mostActiveOutsider, type ClientNamer } from '../domain/client-name.ts';
 import { everyoneOnDuty, teamSummary, type OnDutyPredicate, type TeamSummary } from '../domain/counts.ts';
 import { buildTitleOrder, createTitleCollator, type TitleOrder } from '../domain/dialog-order.ts';
 import { buildDialogRow, mainListPosition, snapshotOf, type Acknowledged, type Alarm, type DialogInput, type DialogSnapshot, type LastMessageInput, type ScopeMuteFor } from '../domain/dialogs.ts';
@@ -83,6 +83,8 @@ export class TeamModel {
   private mirrorSeq = 0;
   private readonly classifier: Classifier;
   private readonly namer: ClientNamer;
+  /** The client name each title gives (null: none), for `namer`; as many entries as titles seen. */
+  private readonly titleClientNames = new Map<string, string | null>();
   private readonly collator = createTitleCollator('en');
   private storedMembers: TeamMember[] = [];
 
@@ -193,11 +195,17 @@ export class TeamModel {
     });
     let clientName: string | null = null;
     if (kind === 'support') {
-      const outsider = mostActiveOutsider(
-        [...entry.activity].map(([userId, count]) => ({ userId, name: this.users.get(userId)?.name ?? `user ${userId}`, messageCount: count })),
-        (id) => this.isTeamUser(id) || (this.users.get(id)?.isBot ?? false),
-      );
-      clientName = clientNameOf(this.namer, entry.record.title, outsider?.name ?? null);
+      // A support chat is classified again with every new message; most titles name the client.
+      let fromTitle = this.titleClientNames.get(entry.record.title);
+      if (fromTitle === undefined) this.titleClientNames.set(entry.record.title, (fromTitle = clientNameFromTitle(this.namer, entry.record.title)));
+      if (fromTitle !== null) clientName = fromTitle;
+      else {
+        const outsider = mostActiveOutsider(
+          [...entry.activity].map(([userId, count]) => ({ userId, name: this.users.get(userId)?.name ?? `user ${userId}`, messageCount: count })),
+          (id) => this.isTeamUser(id) || (this.users.get(id)?.isBot ?? false),
+        );
+        clientName = clientNameOf(this.namer, entry.record.title, outsider?.name ?? null);
+      }
     }
     const changed = kind !== entry.kind || clientName !== entry.clientName;
     entry.kind = kind;

@@ -62,7 +62,8 @@ export class Writer {
         stored = await appendEvents(
           trx,
           emitted.map((e) => {
-            const scope = eventScope({ ...e, seq: 0 } as DomainEvent);
+            // The scope reads no sequence number, which the event does not have yet.
+            const scope = eventScope(e as DomainEvent);
             return { type: e.type, accountId: scope.accountId, chatKey: scope.chatKey, payload: e, at: e.at };
           }),
         );

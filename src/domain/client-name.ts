@@ -75,6 +75,17 @@ export function compileClientNamer(options: ClientNameOptions): ClientNamer {
  *   in the chat, or null when unknown (see `mostActiveOutsider`).
  */
 export function clientNameOf(namer: ClientNamer, title: string, mostActiveOutsiderName: string | null): string {
+  const fromTitle = clientNameFromTitle(namer, title);
+  if (fromTitle !== null) return fromTitle;
+  const outsider = mostActiveOutsiderName?.trim() ?? '';
+  return outsider !== '' ? outsider : title.trim();
+}
+
+/**
+ * The client's name as the title alone gives it (steps 1 and 2 of `clientNameOf`), or null when
+ * the title holds none and the chat's people must name the client.
+ */
+export function clientNameFromTitle(namer: ClientNamer, title: string): string | null {
   const fromPattern = namer.titlePattern?.exec(title)?.groups?.['client']?.trim();
   if (fromPattern !== undefined && fromPattern !== '') return fromPattern;
 
@@ -88,9 +99,7 @@ export function clientNameOf(namer: ClientNamer, title: string, mostActiveOutsid
     name = next;
   }
   name = name.trim();
-  if (name !== '') return name;
-  const outsider = mostActiveOutsiderName?.trim() ?? '';
-  return outsider !== '' ? outsider : title.trim();
+  return name !== '' ? name : null;
 }
 
 export interface SenderActivity {

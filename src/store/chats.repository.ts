@@ -92,6 +92,15 @@ export function putAccountChats(db: Db, accountId: string, rows: readonly (Accou
   return putAccountChatRows(db, rows.map((r) => ({ ...r, accountId })), now);
 }
 
+// A chat's notification settings change rarely, while its row is written with every message:
+// the same settings object (kept across row updates) is serialized once.
+const settingsText = new WeakMap<object, string>();
+function settingsJson(settings: object): string {
+  let text = settingsText.get(settings);
+  if (text === undefined) settingsText.set(settings, (text = JSON.stringify(settings)));
+  return text;
+}
+
 /** Whole chat states of several accounts, in as few statements as the parameter limit allows. */
 export async function putAccountChatRows(db: Db, rows: readonly (AccountChatState & { accountId: string; chatKey: ChatKey; tdChatId: number })[], now: number): Promise<void> {
   await bulkInsert(
@@ -106,7 +115,7 @@ export async function putAccountChatRows(db: Db, rows: readonly (AccountChatStat
       r.lastReadOutboxId,
       r.unreadMentionCount,
       r.isMarkedAsUnread ? 1 : 0,
-      JSON.stringify(r.notificationSettings),
+      settingsJson(r.notificationSettings),
       JSON.stringify(r.positions),
       r.lastTdMessageId,
       now,

@@ -29,7 +29,7 @@ export async function appendEvents(db: Db, events: readonly EventToStore[]): Pro
     EVENT_INSERT,
     events.map((e) => [e.type, e.accountId, e.chatKey, encodeEventPayload(e.payload as { type: string; at: number }), e.at]),
   );
-  return events.map((e, j) => ({ ...e, seq: seqs[j]! }));
+  return events.map((e, j) => ({ seq: seqs[j]!, type: e.type, accountId: e.accountId, chatKey: e.chatKey, payload: e.payload, at: e.at }));
 }
 
 const EVENT_INSERT = { table: 'events', columns: ['type', 'account_id', 'chat_key', 'payload', 'at'], returning: ['seq'] } as const;
