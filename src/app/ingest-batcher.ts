@@ -30,7 +30,10 @@ export interface IngestBatcherOptions {
   readonly now: () => number;
   /**
    * Bound one transaction (batches, and their events plus messages), so a backlog is stored in
-   * steps that let other writers (actions, the overdue timer) in between.
+   * steps that let other writers (actions, the overdue timer) in between. The default of 25,000
+   * items is about 2,500 messages, a quarter of a second of work: large enough that a backlog
+   * pays a transaction's fixed costs (commit, dialog diffs, the summary) rarely, small enough
+   * that an action waits at most that long.
    */
   readonly maxJobsPerTransaction?: number;
   readonly maxItemsPerTransaction?: number;
@@ -52,7 +55,7 @@ export class IngestBatcher {
 
   constructor(private readonly options: IngestBatcherOptions) {
     this.maxJobs = options.maxJobsPerTransaction ?? 64;
-    this.maxItems = options.maxItemsPerTransaction ?? 10_000;
+    this.maxItems = options.maxItemsPerTransaction ?? 25_000;
   }
 
   /** The batches the next transaction takes: at least one, then as many as the bounds allow. */
