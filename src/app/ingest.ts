@@ -36,6 +36,8 @@ export interface AccountSyncState {
   readonly chatStates: Map<ChatKey, AccountChatRow>;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** One chat as one account has it, whole. */
 export type AccountChatRow = AccountChatState & { readonly chatKey: ChatKey; readonly tdChatId: number };
 
@@ -131,13 +133,13 @@ export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): 
   const planned = new Map<number, Map<number, number>>();
   const cursorOf = (tdChatId: number): SyncCursor =>
     plan.cursorChanges.get(tdChatId) ?? state.cursors.get(tdChatId) ?? { tdChatId, completeTo: 0, isSynced: false };
-  // Rows and patches in the plan are its own copies: later events of the batch change them in
-  // place (a busy batch carries many read-count and position updates per chat).
-  const patch = (chatKey: ChatKey, p: Partial<AccountChatState>): void => {
+  // Rows and patches in the plan are its own copies: later events of the batch set their fields
+  // in place (a busy batch carries many read-count and mention updates per chat).
+  const patchOf = (chatKey: ChatKey): Mutable<Partial<AccountChatState>> => {
     plan.chatsTouched.add(chatKey);
-    const own = plan.fullStates.get(chatKey) ?? plan.patches.get(chatKey);
-    if (own) Object.assign(own, p);
-    else plan.patches.set(chatKey, { ...p });
+    let own: Mutable<Partial<AccountChatState>> | undefined = plan.fullStates.get(chatKey) ?? plan.patches.get(chatKey);
+    if (!own) plan.patches.set(chatKey, (own = {}));
+    return own;
   };
   const moveCursor = (c: SyncCursor, change: Partial<SyncCursor>): void => {
     if (plan.cursorChanges.get(c.tdChatId) === c) Object.assign(c, change);
@@ -244,7 +246,7 @@ export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): 
           markGap(e.tdChatId);
         } else {
           storeMessage(e.lastMessage, false);
-          patch(known.chatKey, { lastTdMessageId: e.lastMessage.tdMessageId });
+          patchOf(known.chatKey).lastTdMessageId = e.lastMessage.tdMessageId;
           checkLastMessage(e.tdChatId, e.lastMessage);
         }
         if (e.positions.length > 0) addPositions(plan, known.chatKey, e.positions);
@@ -277,28 +279,32 @@ export function planBatch(state: AccountSyncState, events: readonly TgEvent[]): 
       }
       case 'readInbox': {
         const known = state.chats.get(e.tdChatId);
-        if (known) patch(known.chatKey, { lastReadInboxId: e.lastReadInboxId, unreadCount: e.unreadCount });
+        if (known) {
+          const own = patchOf(known.chatKey);
+          own.lastReadInboxId = e.lastReadInboxId;
+          own.unreadCount = e.unreadCount;
+        }
         break;
       }
       case 'readOutbox': {
         const known = state.chats.get(e.tdChatId);
-        if (known) patch(known.chatKey, { lastReadOutboxId: e.lastReadOutboxId });
+        if (known) patchOf(known.chatKey).lastReadOutboxId = e.lastReadOutboxId;
         break;
       }
       case 'unreadMentionCount':
       case 'mentionRead': {
         const known = state.chats.get(e.tdChatId);
-        if (known) patch(known.chatKey, { unreadMentionCount: e.unreadMentionCount });
+        if (known) patchOf(known.chatKey).unreadMentionCount = e.unreadMentionCount;
         break;
       }
       case 'markedAsUnread': {
         const known = state.chats.get(e.tdChatId);
-        if (known) patch(known.chatKey, { isMarkedAsUnread: e.isMarkedAsUnread });
+        if (known) patchOf(known.chatKey).isMarkedAsUnread = e.isMarkedAsUnread;
         break;
       }
       case 'notificationSettings': {
         const known = state.chats.get(e.tdChatId);
-        if (known) patch(known.chatKey, { notificationSettings: e.settings });
+        if (known) patchOf(known.chatKey).notificationSettings = e.settings;
         break;
       }
       case 'chatMember': {

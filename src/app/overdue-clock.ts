@@ -22,7 +22,7 @@ import { parseSenderKey, type ChatKey } from '../domain/ids.ts';
 import { fromUnixSeconds, type UnixMs } from '../domain/time.ts';
 import type { Logger } from '../shared/log.ts';
 import type { StoredMessage } from '../store/messages.repository.ts';
-import { closeEpisodes, deleteEpisodes, insertEpisodes, listAcksOfChats, listOpenEpisodes, putWaitingStates, type EpisodeRecord, type WaitingRecord } from '../store/team.repository.ts';
+import { deleteEpisodes, insertEpisodes, listAcksOfChats, listOpenEpisodes, putEndedEpisodes, putWaitingStates, type EpisodeRecord, type WaitingRecord } from '../store/team.repository.ts';
 import type { TeamModel } from './team-model.ts';
 import type { Emit, Trx, Writer } from './writer.ts';
 
@@ -138,7 +138,8 @@ export class OverdueClock {
         results.push({ chatKey, changes: result.changes });
       }
     }
-    await this.persistMany(trx, results, now);
+    // Rebuilt from history: whatever open episodes are stored may not match, so check them all.
+    await this.persistMany(trx, results, now, true);
     for (const chatKey of support) this.emitIfChanged(emit, chatKey, now);
   }
 
@@ -231,23 +232,28 @@ export class OverdueClock {
   }
 
   /**
-   * Writes chats' waiting states and response episodes after their clocks changed: ended waits
-   * become closed episodes, the current wait is the chat's one open episode (a wait that moved or
-   * was cancelled leaves no stale open episode), and the waiting state row follows the clock.
-   * One multi-row statement per table for all the chats, plus one UPDATE per stored open episode
-   * that a change closed.
+   * Writes the stored side of changed clocks: each chat's waiting state, its ended episodes and
+   * the open episode of its current wait, with one multi-row statement per table however many
+   * chats changed. A chat whose changes are only waits starting, turning overdue and ending (what
+   * messages and replies do) keeps its stored episodes exact by those alone. Any other change, and
+   * every chat of a recompute (`checkStored`), may leave a stored open episode that no longer
+   * matches a wait: for those chats the open rows are read and the stale ones deleted.
    */
-  private async persistMany(trx: Trx, items: readonly { chatKey: ChatKey; changes: readonly OverdueChange[] }[], now: UnixMs): Promise<void> {
+  private async persistMany(trx: Trx, items: readonly { chatKey: ChatKey; changes: readonly OverdueChange[] }[], now: UnixMs, checkStored = false): Promise<void> {
     const ended: EpisodeRecord[] = [];
     const waiting: WaitingRecord[] = [];
     const open: EpisodeRecord[] = [];
-    const current = new Map<ChatKey, Waiting | null>();
+    const checkStale = new Map<ChatKey, Waiting | null>();
     for (const { chatKey, changes } of items) {
       const threshold = this.model.thresholdSecondsOf(chatKey);
+      let started = false;
+      let simple = !checkStored && changes.length > 0;
       for (const c of changes) {
         // A new wait starts a new conversation turn: the previous "It's OK" no longer applies.
-        if (c.kind === 'waitingStarted') this.model.acks.delete(chatKey);
-        if (c.kind === 'waitingEnded') {
+        if (c.kind === 'waitingStarted') {
+          this.model.acks.delete(chatKey);
+          started = true;
+        } else if (c.kind === 'waitingEnded') {
           const e = c.episode;
           ended.push({
             chatKey,
@@ -260,32 +266,25 @@ export class OverdueClock {
             overdueAt: e.becameOverdueAt,
             thresholdSeconds: threshold,
           });
-        }
+        } else if (c.kind !== 'becameOverdue') simple = false;
       }
       const w = this.model.overdue.get(chatKey)?.waiting ?? null;
-      current.set(chatKey, w);
       waiting.push(waitingRecordOf(chatKey, w));
+      if (!simple) checkStale.set(chatKey, w);
       // Open waits are episodes too (ended_at null), so response-time monitoring sees them live.
-      if (w) open.push(openEpisodeOf(chatKey, w, threshold));
+      if (w && (started || !simple)) open.push(openEpisodeOf(chatKey, w, threshold));
     }
-    await insertEpisodes(trx, ended);
+    await putEndedEpisodes(trx, ended);
     await putWaitingStates(trx, waiting, now);
-    // The stored open episodes of these chats: closed if a change ended them, deleted if stale.
-    const endedByKey = new Map(ended.map((e) => [`${e.chatKey}\u0000${e.firstMessageId}\u0000${e.startedAt}`, e]));
-    const stale: number[] = [];
-    const closes: { id: number; episode: EpisodeRecord }[] = [];
-    for (const row of await listOpenEpisodes(trx, [...current.keys()])) {
-      const e = row.firstMessageId === null ? undefined : endedByKey.get(`${row.chatKey}\u0000${row.firstMessageId}\u0000${row.startedAt}`);
-      if (e) {
-        closes.push({ id: row.id, episode: e });
-        continue;
+    if (checkStale.size > 0) {
+      const stale: number[] = [];
+      for (const row of await listOpenEpisodes(trx, [...checkStale.keys()])) {
+        const w = checkStale.get(row.chatKey) ?? null;
+        // As SQL's "started_at != since OR first_message_id != first" would: a null id never differs.
+        if (w === null || row.startedAt !== w.since || (row.firstMessageId !== null && row.firstMessageId !== Number(w.firstClientMessageId))) stale.push(row.id);
       }
-      const w = current.get(row.chatKey) ?? null;
-      // As SQL's "started_at != since OR first_message_id != first" would: a null id never differs.
-      if (w === null || row.startedAt !== w.since || (row.firstMessageId !== null && row.firstMessageId !== Number(w.firstClientMessageId))) stale.push(row.id);
+      await deleteEpisodes(trx, stale);
     }
-    await closeEpisodes(trx, closes);
-    await deleteEpisodes(trx, stale);
     await insertEpisodes(trx, open);
   }
 

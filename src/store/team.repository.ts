@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { ChatKey } from '../domain/ids.ts';
-import { bulkInsert, bulkUpdate, type BulkInsertSpec, type BulkUpdateSpec } from './bulk.ts';
+import { bulkInsert, type BulkInsertSpec } from './bulk.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database>;
@@ -236,6 +236,23 @@ const EPISODE_INSERT: BulkInsertSpec = {
   conflict: ['chat_key', 'first_message_id', 'started_at'],
 };
 
+// An ended episode closes the open row of the same wait, if there is one, in the same statement.
+const ENDED_EPISODE_UPSERT: BulkInsertSpec = {
+  ...EPISODE_INSERT,
+  update: ['ended_at', 'ended_by', 'answered_by', 'overdue_at', 'kind'],
+  updateWhere: '"response_episodes"."ended_at" is null',
+};
+
+/** Stores ended episodes: inserted, or closing the open row of the same wait. */
+export async function putEndedEpisodes(db: Db, episodes: readonly EpisodeRecord[]): Promise<void> {
+  if (episodes.length === 0) return;
+  await bulkInsert(
+    db as Kysely<unknown>,
+    ENDED_EPISODE_UPSERT,
+    episodes.map((e) => [e.chatKey, e.kind, e.startedAt, e.firstMessageId, e.endedAt, e.endedBy, e.answeredBy, e.overdueAt, e.thresholdSeconds]),
+  );
+}
+
 export async function insertEpisodes(db: Db, episodes: readonly EpisodeRecord[]): Promise<void> {
   if (episodes.length === 0) return;
   await bulkInsert(
@@ -261,29 +278,6 @@ export async function listOpenEpisodes(db: Db, chatKeys: readonly ChatKey[]): Pr
     for (const r of rows) out.push({ id: Number(r.id), chatKey: r.chat_key, firstMessageId: r.first_message_id === null ? null : Number(r.first_message_id), startedAt: Number(r.started_at) });
   }
   return out;
-}
-
-const EPISODE_CLOSE: BulkUpdateSpec = {
-  table: 'response_episodes',
-  key: { name: 'id', pgType: 'bigint' },
-  set: [
-    { name: 'ended_at', pgType: 'bigint' },
-    { name: 'ended_by', pgType: 'text' },
-    { name: 'answered_by', pgType: 'bigint' },
-    { name: 'overdue_at', pgType: 'bigint' },
-    { name: 'kind', pgType: 'text' },
-  ],
-  where: '"response_episodes"."ended_at" is null',
-};
-
-/** Closes stored open episodes with their outcomes, in one statement per chunk. */
-export async function closeEpisodes(db: Db, closes: readonly { id: number; episode: EpisodeRecord }[]): Promise<void> {
-  if (closes.length === 0) return;
-  await bulkUpdate(
-    db as Kysely<unknown>,
-    EPISODE_CLOSE,
-    closes.map(({ id, episode: e }) => [id, e.endedAt, e.endedBy, e.answeredBy, e.overdueAt, e.kind]),
-  );
 }
 
 export async function deleteEpisodes(db: Db, ids: readonly number[]): Promise<void> {
