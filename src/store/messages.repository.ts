@@ -194,20 +194,34 @@ export async function upsertAccountMessages(db: Db, items: readonly AccountMessa
   }
 
   // One row per identity: a batch may carry the same message twice (an update and a history page).
-  const rowsByIdentity = new Map<string, (typeof keyed)[number]>();
+  // Identities are looked up by chat, then key: the chat key strings are long-lived, so only the
+  // short message key is hashed per message.
+  interface Identity {
+    /** The copy written: the newest edit. */
+    best: (typeof keyed)[number];
+    id: number;
+    inserted: boolean;
+    /** Whether a ref has reported it as inserted yet: a message twice in one batch is new once. */
+    reported: boolean;
+  }
+  const identities = new Map<string, Map<string, Identity>>();
+  const identityOf = (k: (typeof keyed)[number]): Identity => identities.get(k.chatKey)!.get(k.msgKey)!;
+  const written: Identity[] = [];
   for (const k of keyed) {
-    const id = `${k.chatKey}\u0000${k.msgKey}`;
-    const prev = rowsByIdentity.get(id);
-    if (!prev || k.item.message.editDate >= prev.item.message.editDate) rowsByIdentity.set(id, k);
+    let inChat = identities.get(k.chatKey);
+    if (!inChat) identities.set(k.chatKey, (inChat = new Map()));
+    const prev = inChat.get(k.msgKey);
+    if (!prev) {
+      const entry: Identity = { best: k, id: 0, inserted: false, reported: false };
+      inChat.set(k.msgKey, entry);
+      written.push(entry);
+    } else if (k.item.message.editDate >= prev.best.item.message.editDate) prev.best = k;
   }
 
-  const idByIdentity = new Map<string, number>();
-  const insertedIdentities = new Set<string>();
-  const written = [...rowsByIdentity.values()];
   const returned = await bulkInsert<{ id: number; chat_key: string; msg_key: string; first_seen_at: number }>(
     db as Kysely<unknown>,
     MESSAGE_UPSERT,
-    written.map((k) => {
+    written.map(({ best: k }) => {
       const m = k.item.message;
       const content = contentColumns(m);
       return [
@@ -230,45 +244,41 @@ export async function upsertAccountMessages(db: Db, items: readonly AccountMessa
       ];
     }),
   );
-  for (const r of returned) {
-    const identity = `${r.chat_key}\u0000${r.msg_key}`;
-    idByIdentity.set(identity, Number(r.id));
-    if (Number(r.first_seen_at) === now) insertedIdentities.add(identity);
+  matchReturnedRows(written, returned, now);
+  const missing = written.filter((e) => e.id === 0);
+  if (missing.length > 0) {
+    const ids = await loadIds(db, missing.map((e) => ({ chatKey: e.best.chatKey, msgKey: e.best.msgKey })));
+    for (const e of missing) e.id = ids.get(`${e.best.chatKey}\u0000${e.best.msgKey}`) ?? 0;
   }
-  const insertedRows = new Map<string, StoredMessage>();
-  for (const k of written) {
-    const identity = `${k.chatKey}\u0000${k.msgKey}`;
-    if (!insertedIdentities.has(identity)) continue;
-    const m = k.item.message;
-    insertedRows.set(identity, {
-      id: idByIdentity.get(identity)!,
-      chatKey: k.chatKey,
-      msgKey: k.msgKey,
-      sortKey: k.sortKey,
-      senderKey: senderKey(m.sender),
-      senderUserId: m.sender.kind === 'user' ? m.sender.id : null,
-      date: m.date,
-      editDate: m.editDate,
-      replyToKey: k.replyToKey,
-      text: m.text,
-      entities: m.entities,
-      hasMention: m.entities.some((e) => mentionTypes.has(e.type)),
-      contentKind: m.contentKind,
-      mediaSummary: m.mediaSummary,
-      isService: m.isService,
-      deletedAt: null,
-    });
-  }
-  const missing = [...rowsByIdentity.values()].filter((k) => !idByIdentity.has(`${k.chatKey}\u0000${k.msgKey}`));
-  for (const [identity, id] of await loadIds(db, missing.map((k) => ({ chatKey: k.chatKey, msgKey: k.msgKey })))) idByIdentity.set(identity, id);
-  const reported = new Set<string>();
+
   for (const k of keyed) {
-    const identity = `${k.chatKey}\u0000${k.msgKey}`;
-    // A message twice in one batch is new only the first time.
-    const inserted = insertedIdentities.has(identity) && !reported.has(identity);
-    reported.add(identity);
-    const row = inserted ? insertedRows.get(identity) : undefined;
-    refs[k.index] = { id: idByIdentity.get(identity) ?? 0, msgKey: k.msgKey, sortKey: k.sortKey, inserted, ...(row ? { row } : {}) };
+    const entry = identityOf(k);
+    const inserted = entry.inserted && !entry.reported;
+    let row: StoredMessage | undefined;
+    if (inserted) {
+      entry.reported = true;
+      const w = entry.best;
+      const m = w.item.message;
+      row = {
+        id: entry.id,
+        chatKey: w.chatKey,
+        msgKey: w.msgKey,
+        sortKey: w.sortKey,
+        senderKey: senderKey(m.sender),
+        senderUserId: m.sender.kind === 'user' ? m.sender.id : null,
+        date: m.date,
+        editDate: m.editDate,
+        replyToKey: w.replyToKey,
+        text: m.text,
+        entities: m.entities,
+        hasMention: m.entities.some((e) => mentionTypes.has(e.type)),
+        contentKind: m.contentKind,
+        mediaSummary: m.mediaSummary,
+        isService: m.isService,
+        deletedAt: null,
+      };
+    }
+    refs[k.index] = row ? { id: entry.id, msgKey: k.msgKey, sortKey: k.sortKey, inserted, row } : { id: entry.id, msgKey: k.msgKey, sortKey: k.sortKey, inserted };
   }
 
   if (newAliases.length > 0) {
@@ -276,10 +286,49 @@ export async function upsertAccountMessages(db: Db, items: readonly AccountMessa
     await bulkInsert(
       db as Kysely<unknown>,
       ALIAS_INSERT,
-      [...unique.values()].map((a) => [a.account_id, a.chat_key, a.td_message_id, a.sender_key, a.date, idByIdentity.get(`${keyed[a.keyedIndex]!.chatKey}\u0000${keyed[a.keyedIndex]!.msgKey}`) ?? 0]),
+      [...unique.values()].map((a) => [a.account_id, a.chat_key, a.td_message_id, a.sender_key, a.date, identityOf(keyed[a.keyedIndex]!).id]),
     );
   }
   return refs;
+}
+
+/** A row `upsertAccountMessages` writes, and what the database said of it. */
+export interface WrittenRow {
+  readonly best: { readonly chatKey: string; readonly msgKey: string };
+  id: number;
+  inserted: boolean;
+}
+
+/**
+ * Gives each written row the id and insert flag of its RETURNING row (rows that conflicted
+ * without an update return nothing and keep id 0). Both databases return the rows in the order
+ * written, so they are matched walking both lists; neither promises it, so a row out of that
+ * order sends the whole result through a map by identity instead.
+ */
+export function matchReturnedRows(written: readonly WrittenRow[], returned: readonly { id: number; chat_key: string; msg_key: string; first_seen_at: number }[], now: number): void {
+  let at = 0;
+  for (const r of returned) {
+    while (at < written.length && (written[at]!.best.msgKey !== r.msg_key || written[at]!.best.chatKey !== r.chat_key)) at++;
+    const entry = written[at++];
+    if (!entry) return matchByIdentity(written, returned, now);
+    entry.id = Number(r.id);
+    entry.inserted = Number(r.first_seen_at) === now;
+  }
+}
+
+function matchByIdentity(written: readonly WrittenRow[], returned: readonly { id: number; chat_key: string; msg_key: string; first_seen_at: number }[], now: number): void {
+  const byIdentity = new Map<string, WrittenRow>();
+  for (const e of written) {
+    e.id = 0;
+    e.inserted = false;
+    byIdentity.set(`${e.best.chatKey}\u0000${e.best.msgKey}`, e);
+  }
+  for (const r of returned) {
+    const entry = byIdentity.get(`${r.chat_key}\u0000${r.msg_key}`);
+    if (!entry) continue;
+    entry.id = Number(r.id);
+    entry.inserted = Number(r.first_seen_at) === now;
+  }
 }
 
 /** Stored ids of messages by their keys; the map is keyed `chatKey \\0 msgKey`. */
