@@ -61,6 +61,9 @@ export interface ChatEntry {
 const NO_SCOPE_MUTE: ScopeMuteFor = { private: 0, group: 0, channel: 0 };
 const ACTIVITY_WINDOW_S = 30 * 86_400;
 
+/** Event types that change nothing of `ClientState` but its sequence (see applyDomainEvent). */
+const OUTSIDE_CLIENT_STATE: ReadonlySet<string> = new Set(['messageAdded', 'messageEdited', 'messagesDeleted', 'membershipJobChanged', 'alert', 'dutyChanged', 'taskChanged']);
+
 export class TeamModel {
   readonly chats = new Map<ChatKey, ChatEntry>();
   readonly accountChats = new Map<AccountId, Map<ChatKey, AccountChatRecord>>();
@@ -367,7 +370,13 @@ export class TeamModel {
   /** Emits an event and applies it to the mirror, as a subscriber would. */
   emitTo(emit: Emit, event: NewEvent): void {
     emit(event);
-    const applied = { ...event, seq: ++this.mirrorSeq } as DomainEvent;
+    const seq = ++this.mirrorSeq;
+    // Most events (a message each) leave a client's dialog state as it was, the sequence aside.
+    if (OUTSIDE_CLIENT_STATE.has(event.type)) {
+      (this.mirror as { seq: number }).seq = seq;
+      return;
+    }
+    const applied = { ...event, seq } as DomainEvent;
     if (!this.applyToMirrorInPlace(applied)) this.mirror = applyDomainEvent(this.mirror, applied);
   }
 
