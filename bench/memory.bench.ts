@@ -15,6 +15,7 @@
  * Alone: node bin/run-ts.mjs bench/memory.bench.ts [--quick]
  */
 import { spawn } from 'node:child_process';
+import { daemonHeapFlag } from '../bin/lib/daemon-heap.mjs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { adminAck, adminFix, clientFollowUp, clientQuestion, texture } from '../src/tdlib/simulator/corpus.ts';
@@ -149,7 +150,10 @@ export async function runMemoryBench(options: MemoryBenchOptions = {}): Promise<
     // 4. Serve the world and run the daemon in a child process.
     server = await serveSimWorld(world, { host: '127.0.0.1', port: 0 });
     const config: ChildConfig = { dataDir: bench.dataDir, url: server.url, accounts: w.accounts, team: w.team, syncTimeoutMs: quick ? 180_000 : 420_000 };
-    const child = spawn(process.execPath, ['--expose-gc', resolve('bin/run-ts.mjs'), resolve('bench/memory.bench.ts'), '--child', JSON.stringify(config)], {
+    // The daemon's node as `tgdesk start` starts it: with the daemon's heap limit (this process's
+    // own flags aside: the bench runner gives it the same limit, which a child does not inherit).
+    const heapFlag = daemonHeapFlag(process.env, []);
+    const child = spawn(process.execPath, ['--expose-gc', ...(heapFlag ? [heapFlag] : []), resolve('bin/run-ts.mjs'), resolve('bench/memory.bench.ts'), '--child', JSON.stringify(config)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const messages: { t: string; [k: string]: unknown }[] = [];
@@ -219,7 +223,7 @@ export async function runMemoryBench(options: MemoryBenchOptions = {}): Promise<
       rows,
       notes: [
         `Store: SQLite, ${report.storedMessages.toLocaleString('en-US')} messages (${perChat.toLocaleString('en-US')} per chat over 20 days, realistic texts from the simulator's corpus), ${chatCount} chats (${popChats.filter((c) => c.type === 'basic').length} basic groups, whose messages also have one alias row per account), every account in every chat; filled by raw batched INSERTs in ${populateSeconds.toFixed(0)} s; ${Math.round(storeMb)} MB on disk. The search index is marked caught up (as after a daemon has run), so the indexer idles.`,
-        `Daemon child: ${accountCount} accounts over the simulator's WebSocket transport (127.0.0.1), the Daemon as \`tgdesk start\` builds it (search indexer on), API server: ${report.api}. Phases: start (TeamModel load, overdue recompute of every support chat), sync (loadChats, one reconcile pass per account and chat down to the stored cursor: ${report.synced ? 'completed' : 'NOT completed'}), then ${trafficSteps.toLocaleString('en-US')} live traffic steps at ${trafficPerSecond}/s.`,
+        `Daemon child: ${accountCount} accounts over the simulator's WebSocket transport (127.0.0.1), the Daemon as \`tgdesk start\` builds it (search indexer on), in a node with the daemon's heap limit as \`tgdesk start\` gives it (${daemonHeapFlag(process.env, []) ?? 'the limit set in NODE_OPTIONS'}; bin/lib/daemon-heap.mjs; with Node's default limit, 4 GiB on a 24 GiB machine, V8 lets garbage grow the peak by about 100 MB more), API server: ${report.api}. Phases: start (TeamModel load, overdue recompute of every support chat), sync (loadChats, one reconcile pass per account and chat down to the stored cursor: ${report.synced ? 'completed' : 'NOT completed'}), then ${trafficSteps.toLocaleString('en-US')} live traffic steps at ${trafficPerSecond}/s.`,
         `Peak = the larger of the highest 50 ms RSS sample and the kernel's VmHWM (${report.vmHwmMb === null ? 'n/a' : `${Math.round(report.vmHwmMb)} MB`}); highest sample during "${report.peakPhase}".`,
       ],
       details: { ...report, populateSeconds: round(populateSeconds, 1), storeMb: round(storeMb, 0), perChat },

@@ -15,6 +15,7 @@
  * server; every bench uses a schema of its own and drops it. Servers bind 127.0.0.1 only.
  */
 import { spawn } from 'node:child_process';
+import { daemonHeapFlag } from '../bin/lib/daemon-heap.mjs';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -165,10 +166,12 @@ function runChild(spec: BenchSpec, quick: boolean): Promise<BenchResult> {
     notes: [],
     error,
   });
+  // Benches run the daemon's code in their own process: give it the daemon's heap limit too.
+  const heapFlag = daemonHeapFlag();
   return new Promise((resolveResult) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', resolve('bin/run-ts.mjs'), resolve('bench/lib/child.ts'), resolve(spec.file), spec.exportName, JSON.stringify(spec.options(quick)), outFile],
+      ['--expose-gc', ...(heapFlag ? [heapFlag] : []), resolve('bin/run-ts.mjs'), resolve('bench/lib/child.ts'), resolve(spec.file), spec.exportName, JSON.stringify(spec.options(quick)), outFile],
       // Its own process group, so a timeout also ends the processes it started (the memory bench's daemon).
       { stdio: ['ignore', 'inherit', 'inherit'], detached: true },
     );

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_HEAP_MB, daemonHeapFlag } from '../bin/lib/daemon-heap.mjs';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -193,9 +194,15 @@ describe('tgdesk demo', () => {
     expect(status).toBe(401);
   }, 60_000);
 
-  it('stops cleanly on SIGTERM', async () => {
+  it('runs the daemon in a node with the daemon heap limit, and stops cleanly on SIGTERM to the command', async () => {
+    // The command's process starts the daemon's node with the limit and passes signals on.
+    const daemonPid = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number)[0]!;
+    const cmdline = readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline).toContain(`--max-old-space-size=${DEFAULT_HEAP_MB}`);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // The daemon's node is gone too, not left behind.
+    expect(() => readFileSync(`/proc/${daemonPid}/cmdline`)).toThrow();
   }, 30_000);
 });
 
@@ -225,6 +232,16 @@ describe('tgdesk command', () => {
     expect(r.status).toBe(2);
     for (const name of ['TGDESK_PORT', 'TGDESK_API_HASH', 'TGDESK_API_ID', 'TGDESK_ACCOUNTS', 'DATABASE_URL']) expect(r.stderr).toContain(name);
     expect(r.stderr).not.toContain(secret);
+  });
+
+  it('refuses a heap limit that is no whole number of megabytes, and takes the operator’s own node limit as it is', () => {
+    const r = tgdesk(['start'], { TGDESK_HEAP_MB: 'lots' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('TGDESK_HEAP_MB');
+    expect(daemonHeapFlag({ TGDESK_HEAP_MB: '2048' }, [])).toBe('--max-old-space-size=2048');
+    expect(daemonHeapFlag({}, [])).toBe(`--max-old-space-size=${DEFAULT_HEAP_MB}`);
+    expect(daemonHeapFlag({ NODE_OPTIONS: '--enable-source-maps --max-old-space-size=3000' }, [])).toBeNull();
+    expect(daemonHeapFlag({}, ['--max_old_space_size=700'])).toBeNull();
   });
 
   it('an unknown command exits with code 2 and the usage', () => {
