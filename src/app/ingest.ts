@@ -421,16 +421,19 @@ async function mergeAccountChats(trx: Transaction<Database>, jobs: readonly Inge
     const out: AccountChatRecord[] = [];
     for (const chatKey of new Set([...j.plan.fullStates.keys(), ...j.plan.patches.keys(), ...j.plan.positions.keys()])) {
       const k = keyOf(accountId, chatKey);
-      let row: AccountChatRow | undefined = j.plan.fullStates.get(chatKey);
-      if (!row) {
-        const base = current.get(k) ?? j.state.chatStates.get(chatKey);
-        if (!base) continue; // a chat the store does not have for this account: nothing to patch
-        row = { ...base, ...j.plan.patches.get(chatKey) };
-      }
+      const full = j.plan.fullStates.get(chatKey);
+      const base = full ?? current.get(k) ?? j.state.chatStates.get(chatKey);
+      if (!base) continue; // a chat the store does not have for this account: nothing to patch
       const positions = j.plan.positions.get(chatKey);
-      if (positions) row = { ...row, positions: mergePositions(row.positions, positions) };
+      // One new row per chat and batch: it is what is written, kept in memory and followed.
+      const row: AccountChatRecord = {
+        ...base,
+        ...(full ? undefined : j.plan.patches.get(chatKey)),
+        ...(positions ? { positions: mergePositions(base.positions, positions) } : undefined),
+        accountId,
+      };
       current.set(k, row);
-      out.push({ ...row, accountId });
+      out.push(row);
     }
     return out;
   });
@@ -520,7 +523,8 @@ async function applyMessageChanges(
 /** Keeps a stored job's cursors and chat rows in memory; call after the transaction that stored them committed. */
 export function keepJob(job: IngestJob, result: IngestResult): void {
   for (const [tdChatId, cursor] of job.plan.cursorChanges) job.state.cursors.set(tdChatId, cursor);
-  for (const { accountId: _a, ...row } of result.accountChats) job.state.chatStates.set(row.chatKey, row);
+  // The records carry their account too; as rows of this account they are the same.
+  for (const row of result.accountChats) job.state.chatStates.set(row.chatKey, row);
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -207,17 +207,7 @@ export function buildDialogRow(input: DialogInput, ctx: DialogRowContext): Dialo
     listOrder: input.position?.order ?? '0',
     createdAt: input.createdAt,
     manualPosition: input.manualPosition,
-    lastMessage:
-      m === null
-        ? null
-        : {
-            messageId: m.messageId,
-            sender: m.sender,
-            senderName: m.senderName,
-            isTeam: m.isTeam,
-            at: m.at,
-            text: shortText(m.text, m.contentKind, m.mediaSummary),
-          },
+    lastMessage: m === null ? null : lastMessageView(m),
     waitingSince: w === null ? null : w.since,
     // JSON has no Infinity: a wait that can never become overdue has no deadline.
     deadline: w === null || !Number.isFinite(w.deadline) ? null : w.deadline,
@@ -228,6 +218,19 @@ export function buildDialogRow(input: DialogInput, ctx: DialogRowContext): Dialo
     openTaskCount: input.openTaskCount,
     isStarred: ctx.starred.has(input.chatKey),
   };
+}
+
+// Every account's row of a chat shows the same last message, and rows are built again and again
+// while it stays the last one: its view is made once per input (the inputs are never changed).
+const lastMessageViews = new WeakMap<LastMessageInput, LastMessageView>();
+
+function lastMessageView(m: LastMessageInput): LastMessageView {
+  let view = lastMessageViews.get(m);
+  if (view === undefined) {
+    view = { messageId: m.messageId, sender: m.sender, senderName: m.senderName, isTeam: m.isTeam, at: m.at, text: shortText(m.text, m.contentKind, m.mediaSummary) };
+    lastMessageViews.set(m, view);
+  }
+  return view;
 }
 
 /** A snapshot as the given member sees it. */
