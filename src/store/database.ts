@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DatabaseIntrospector, type DialectAdapter, type TableMetadata } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrateToLatest, type Dialect, type MigrationReport } from './migrations/index.ts';
@@ -87,6 +87,36 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
 }
 
 /**
+ * Kysely's migrator asks the introspector whether its bookkeeping tables exist, and Kysely's
+ * PostgreSQL introspector reads every table of every schema, calling pg_get_serial_sequence on
+ * each column: when another tgdesk store (a second installation, a parallel test) drops its schema
+ * meanwhile, that call fails with "schema … does not exist" and the migration with it. The store
+ * only ever needs its own schema's tables.
+ */
+class OwnSchemaPostgresDialect extends PostgresDialect {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDialect>[0],
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    const all = super.createIntrospector(db);
+    const schema = this.schema;
+    const getTables = async (): Promise<TableMetadata[]> => {
+      const rows = await sql<{ table_name: string; table_type: string }>`select table_name, table_type from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return rows.rows.map((r) => ({ name: r.table_name, schema, isView: r.table_type === 'VIEW', columns: [] }));
+    };
+    return {
+      getSchemas: () => all.getSchemas(),
+      getTables,
+      getMetadata: async () => ({ tables: await getTables() }),
+    };
+  }
+}
+
+/**
  * Kysely prepares every query afresh; preparing costs as much as running a small statement, and
  * ingest runs the same few statements thousands of times. Prepared statements are reusable, so
  * keep the recent ones by their SQL text.
@@ -130,7 +160,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   // transaction) whose connection drops emits 'error' on itself: without a listener that is an
   // uncaught exception, and the daemon dies with the database. Its next statement fails instead.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }, schema ?? 'public') });
   if (schema) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).execute(db);
   const parsed = new URL(url);
   return {
