@@ -198,6 +198,49 @@ describe('duty', () => {
     expect(world.chatState(member, freshChat).notificationSettings).toEqual(before);
   });
 
+  it('keeps a chat the member let ring again after the switch unmuted across a daemon restart while off duty', async () => {
+    t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
+    let member!: number;
+    let silent!: string;
+    sim = await startTeamOpsSim({
+      clock,
+      setup: (demo) => {
+        member = demo.company.accounts[3]!.userId;
+        const chat = supportChatsOf(demo, member)[0]!.chat;
+        demo.world.setNotificationSettings(member, chat, { ...demo.world.chatState(member, chat).notificationSettings, use_default_mute_for: false, mute_for: 7200 });
+        silent = chat.key;
+      },
+    });
+    await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
+    await sim.settle();
+    expect(sim.daemon.teamOps.duty.switches.at(-1)).toMatchObject({ action: 'mute', untouched: 1 });
+    const silentChat = sim.demo.world.chats().find((c) => c.key === silent)!;
+    const ringing = { ...sim.demo.world.chatState(member, silentChat).notificationSettings, mute_for: 0 };
+    sim.demo.world.setNotificationSettings(member, silentChat, ringing);
+    await sim.settle();
+    const mutedBefore = (await sim.daemon.teamOps.duty.mutedChats(member)).map((r) => r.chatKey);
+    expect(mutedBefore.length).toBe(supportChatsOf(sim.demo, member).length - 1);
+    expect(mutedBefore).not.toContain(String(silentChat.id));
+    await sim.stop();
+
+    t = utc('2025-06-02T21:00:00Z'); // still off duty: the catch-up at start looks again
+    sim = await sim.restart();
+    await sim.settle();
+    const { world } = sim.demo;
+    expect(world.chatState(member, silentChat).notificationSettings).toEqual(ringing);
+    expect(world.callLog({ method: 'setChatNotificationSettings' }).filter((c) => (c.request as { chat_id: number }).chat_id === silentChat.id)).toEqual([]);
+    expect((await sim.daemon.teamOps.duty.mutedChats(member)).map((r) => r.chatKey)).toEqual(mutedBefore);
+
+    // On duty: the muted chats ring again; the one left alone keeps what the member chose.
+    t = utc('2025-06-03T07:00:05Z');
+    await sim.daemon.teamOps.duty.tickNow();
+    await sim.settle();
+    expect(world.chatState(member, silentChat).notificationSettings).toEqual(ringing);
+    for (const c of supportChatsOf(sim.demo, member)) expect(world.chatState(member, c.chat).notificationSettings.mute_for).not.toBe(MUTE_FOREVER_S);
+    expect(await sim.daemon.teamOps.duty.mutedChats(member)).toEqual([]);
+    expect(await sim.daemon.teamOps.duty.mutedChats()).toEqual([]);
+  });
+
   it('gives back only the mute it set: a mute the member changed stays, other changes under its mute are kept', async () => {
     t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
     sim = await startTeamOpsSim({ clock });

@@ -16,7 +16,8 @@
  *   off duty (unmuted, or muted for a while instead) is left as they set it.
  * - A support chat that appears while the member is off duty (a new client chat, or a chat that
  *   became a support chat) is muted when it appears; chats the off-duty switch already looked at
- *   are not looked at again, so a chat the member unmuted since stays unmuted.
+ *   are not looked at again, so a chat the member unmuted since stays unmuted. The chats it left
+ *   alone are stored with the muted ones, so this holds across a restart too.
  * - At start the desired state is applied again (catch-up): a switch missed while the daemon was
  *   down happens then; one that already happened changes nothing.
  *
@@ -200,7 +201,7 @@ export class DutyService {
   }
 
   mutedChats(memberUserId?: number): Promise<DutyMuteRecord[]> {
-    return listDutyMutes(this.d.db).then((rows) => rows.filter((r) => memberUserId === undefined || r.memberUserId === memberUserId));
+    return listDutyMutes(this.d.db).then((rows) => rows.filter((r) => !r.leftAlone && (memberUserId === undefined || r.memberUserId === memberUserId)));
   }
 
   /**
@@ -403,25 +404,26 @@ export class DutyService {
       if (!this.isSupport(ac.chatKey) || skip?.has(ac.chatKey)) continue;
       looked.add(ac.chatKey);
       if (already.has(ac.chatKey)) continue;
-      if (this.silent(accountId, ac)) {
-        untouched++;
-        continue;
-      }
-      rows.push({ accountId, chatKey: ac.chatKey, tdChatId: ac.tdChatId, memberUserId, previous: ac.notificationSettings, mutedAt: now });
+      // A silent chat is recorded as left alone, so that after a restart the catch-up does not
+      // mute it when the member has let it ring again since.
+      const leftAlone = this.silent(accountId, ac);
+      if (leftAlone) untouched++;
+      rows.push({ accountId, chatKey: ac.chatKey, tdChatId: ac.tdChatId, memberUserId, previous: ac.notificationSettings, mutedAt: now, leftAlone });
     }
+    const toMute = rows.filter((r) => !r.leftAlone);
     this.considered.set(memberUserId, looked);
     if (skip && rows.length === 0) return true;
     // Saved first: a crash after a call must still know what to restore.
     await this.d.writer.run(async (trx) => {
       await insertDutyMutes(trx, rows);
-      await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyMute', accountId, chatKey: null, details: { memberUserId, chats: rows.length }, outcome: 'ok', errorCode: null });
+      await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyMute', accountId, chatKey: null, details: { memberUserId, chats: toMute.length }, outcome: 'ok', errorCode: null });
     });
-    const { failed, calls } = await this.each(rows, (r) => this.setSettings(account, r.tdChatId, muted(r.previous)));
+    const { failed, calls } = await this.each(toMute, (r) => this.setSettings(account, r.tdChatId, muted(r.previous)));
     if (failed.length > 0) {
       await this.d.writer.run((trx) => deleteDutyMutes(trx, accountId, failed.map((r) => r.chatKey)));
       this.d.logger.warn('duty: some support chats could not be muted', { accountId, failed: failed.length });
     }
-    this.switches.push({ memberUserId, accountId, action: 'mute', changed: rows.length - failed.length, untouched, failed: failed.length, calls, ms: performance.now() - started });
+    this.switches.push({ memberUserId, accountId, action: 'mute', changed: toMute.length - failed.length, untouched, failed: failed.length, calls, ms: performance.now() - started });
     return true;
   }
 
@@ -445,22 +447,23 @@ export class DutyService {
       // when the member changed the mute on the phone meanwhile.
       const back = new Map<ChatKey, NotificationSettings>();
       for (const r of rows) {
-        const s = chats?.get(r.chatKey)?.notificationSettings;
+        const s = r.leftAlone ? undefined : chats?.get(r.chatKey)?.notificationSettings;
         if (s === undefined) continue;
         // The chat still shows the saved settings: our mute's update not seen yet, and sending them again is harmless.
         if (sameSettings(s, r.previous)) back.set(r.chatKey, r.previous);
         else if (isOurMute(s, r.mutedAt, now)) back.set(r.chatKey, withMuteOf(s, r.previous));
       }
       const ours = rows.filter((r) => back.has(r.chatKey));
+      const changedByMember = rows.filter((r) => !r.leftAlone).length - ours.length;
       const { failed, calls } = await this.each(ours, (r) => this.setSettings(account, r.tdChatId, back.get(r.chatKey)!));
       const failedKeys = new Set(failed.map((r) => r.chatKey));
       const done = rows.filter((r) => !failedKeys.has(r.chatKey)).map((r) => r.chatKey);
       await this.d.writer.run(async (trx) => {
         await deleteDutyMutes(trx, accountId, done);
-        await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyRestore', accountId, chatKey: null, details: { memberUserId, restored: ours.length - failed.length, leftAsChanged: rows.length - ours.length, failed: failed.length }, outcome: failed.length ? 'error' : 'ok', errorCode: null });
+        await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyRestore', accountId, chatKey: null, details: { memberUserId, restored: ours.length - failed.length, leftAsChanged: changedByMember, failed: failed.length }, outcome: failed.length ? 'error' : 'ok', errorCode: null });
       });
       if (failed.length > 0) ok = false;
-      this.switches.push({ memberUserId, accountId, action: 'restore', changed: ours.length - failed.length, untouched: rows.length - ours.length, failed: failed.length, calls, ms: performance.now() - started });
+      this.switches.push({ memberUserId, accountId, action: 'restore', changed: ours.length - failed.length, untouched: changedByMember, failed: failed.length, calls, ms: performance.now() - started });
     }
     return ok;
   }

@@ -69,6 +69,8 @@ export interface DutyMuteRecord {
   readonly memberUserId: number;
   readonly previous: NotificationSettings;
   readonly mutedAt: number;
+  /** Looked at and left alone (already silent): nothing was changed, nothing is restored. */
+  readonly leftAlone: boolean;
 }
 
 export async function listDutyMutes(db: Db, accountId?: string): Promise<DutyMuteRecord[]> {
@@ -82,10 +84,11 @@ export async function listDutyMutes(db: Db, accountId?: string): Promise<DutyMut
     memberUserId: r.member_user_id,
     previous: JSON.parse(r.previous) as NotificationSettings,
     mutedAt: r.muted_at,
+    leftAlone: Number(r.left_alone) === 1,
   }));
 }
 
-/** Saves settings before muting; an existing row is kept, so a repeated mute never overwrites the original. */
+/** Saves settings before muting (and the chats left alone); an existing row is kept, so a repeated mute never overwrites the original. */
 export async function insertDutyMutes(db: Db, rows: readonly DutyMuteRecord[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 200) {
     await db
@@ -98,6 +101,7 @@ export async function insertDutyMutes(db: Db, rows: readonly DutyMuteRecord[]): 
           member_user_id: r.memberUserId,
           previous: JSON.stringify(r.previous),
           muted_at: r.mutedAt,
+          left_alone: r.leftAlone ? 1 : 0,
         })),
       )
       .onConflict((oc) => oc.columns(['account_id', 'chat_key']).doNothing())

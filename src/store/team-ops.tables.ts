@@ -79,7 +79,10 @@ export interface DutyOverridesTable {
   created_at: number;
 }
 
-/** A support chat muted because its member went off duty, with the settings to restore. */
+/**
+ * A support chat the off-duty switch looked at: muted, with the settings to restore, or left
+ * alone because it was already silent (`left_alone` 1; nothing to restore, not looked at again).
+ */
 export interface DutyMutesTable {
   account_id: string;
   chat_key: string;
@@ -88,6 +91,7 @@ export interface DutyMutesTable {
   /** JSON: the chat's whole notification settings before the mute. */
   previous: string;
   muted_at: number;
+  left_alone: Generated<number>;
 }
 
 export interface AlertStateTable {

@@ -13,6 +13,7 @@ import { teamOps } from './0005-team-ops.ts';
 import { alertOutbox } from './0006-alert-outbox.ts';
 import { searchEvents } from './0007-search-events.ts';
 import { alarmActor } from './0008-alarm-actor.ts';
+import { dutyLeftAlone } from './0009-duty-left-alone.ts';
 import type { Dialect, MigrationFactory } from './types.ts';
 
 export type { Dialect } from './types.ts';
@@ -27,6 +28,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['0006_alert_outbox', alertOutbox],
   ['0007_search_events', searchEvents],
   ['0008_alarm_actor', alarmActor],
+  ['0009_duty_left_alone', dutyLeftAlone],
 ];
 
 export function migrationProvider(dialect: Dialect, migrations: typeof MIGRATIONS = MIGRATIONS): MigrationProvider {
