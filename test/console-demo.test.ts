@@ -2,37 +2,25 @@
  * The README's promise for the console: `tgdesk demo` as a process prints a console link signed
  * in as the demo's manager, and that link opens a live console in Chromium.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildConsole, launchChromium, screenshot } from './helpers/console-daemon.ts';
+import { startDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
 
-let child: ChildProcess | null = null;
+let demo: DemoProcess | null = null;
 let browser: Browser | null = null;
-const dataDir = mkdtempSync(join(tmpdir(), 'tgdesk-console-demo-'));
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 describe('tgdesk demo and the console', () => {
   it('prints a console link that opens the console signed in as the demo manager', async () => {
     buildConsole();
-    child = spawn(process.execPath, ['bin/tgdesk.mjs', 'demo'], { env: { ...process.env, TGDESK_DATA_DIR: dataDir, TGDESK_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    for (let i = 0; i < 600 && !out.includes('Stop with Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 100));
+    demo = await startDemoProcess('console-demo');
+    const out = demo.out();
+    const err = demo.err();
     expect(out, err).toContain('Stop with Ctrl-C');
     const link = /Console, signed in as the demo manager: (http:\/\/127\.0\.0\.1:\d+\/console#token=tgd_[\w-]+)/.exec(out)?.[1];
     expect(link).toBeTruthy();

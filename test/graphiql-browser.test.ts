@@ -6,29 +6,20 @@
  * Content-Security-Policy allows scripts from the daemon only, names no other host, and nothing on
  * the page breaks it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchChromium, saveScreenshot, screenshotOnFailure } from './helpers/browser-apps.ts';
+import { startDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
 
-let child: ChildProcess | null = null;
+let demo: DemoProcess | null = null;
 let browser: Browser | null = null;
 let page: Page | undefined;
-const dataDir = mkdtempSync(join(tmpdir(), 'tgdesk-graphiql-'));
 
 screenshotOnFailure('graphiql', () => page);
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 /** Text of a Monaco editor inside `root`, as shown (Monaco draws only the visible lines). */
@@ -38,12 +29,9 @@ function editorText(p: Page, root: string): Promise<string> {
 
 describe('tgdesk demo and GraphiQL', () => {
   it('opens the printed GraphiQL link offline: the editor renders, a query runs, and no request leaves 127.0.0.1', async () => {
-    child = spawn(process.execPath, ['bin/tgdesk.mjs', 'demo'], { env: { ...process.env, TGDESK_DATA_DIR: dataDir, TGDESK_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    for (let i = 0; i < 600 && !out.includes('Stop with Ctrl-C') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    demo = await startDemoProcess('graphiql');
+    const out = demo.out();
+    const err = demo.err();
     expect(out, err).toContain('Stop with Ctrl-C');
     const link = /GraphiQL, signed in as the demo manager: (http:\/\/127\.0\.0\.1:\d+\/graphql\?token=(tgd_[\w-]+))/.exec(out);
     expect(link, out).toBeTruthy();

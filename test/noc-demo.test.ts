@@ -4,42 +4,30 @@
  * shows the chats the simulator made overdue, by their clients' names. The simulated company is
  * deterministic, so this process builds the same one to know which chats those are and whose.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDemoWorld } from '../src/cli/demo.ts';
 import { createMemoryLogger } from '../src/shared/log.ts';
 import { buildWebApp, launchChromium, saveScreenshot, screenshotOnFailure } from './helpers/browser-apps.ts';
+import { startDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
 
-let child: ChildProcess | null = null;
+let demo: DemoProcess | null = null;
 let browser: Browser | null = null;
 let page: Page | undefined;
-const dataDir = mkdtempSync(join(tmpdir(), 'tgdesk-noc-demo-'));
 
 screenshotOnFailure('noc-demo', () => page);
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 describe('tgdesk demo and the NOC wall', () => {
   it('prints a wall link that opens the wall signed in, showing an overdue chat by its client name', async () => {
     buildWebApp('noc');
-    child = spawn(process.execPath, ['bin/tgdesk.mjs', 'demo'], { env: { ...process.env, TGDESK_DATA_DIR: dataDir, TGDESK_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    for (let i = 0; i < 600 && !out.includes('Stop with Ctrl-C') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    demo = await startDemoProcess('noc-demo');
+    const out = demo.out();
+    const err = demo.err();
     expect(out, err).toContain('Stop with Ctrl-C');
     const link = /NOC wall: (http:\/\/127\.0\.0\.1:\d+\/#token=tgd_[\w-]+)/.exec(out)?.[1];
     expect(link, out).toBeTruthy();

@@ -38,6 +38,22 @@ function supportChatsOf(demo: DemoWorld, userId: number) {
   return demo.company.clientChats.filter((c) => c.teamIds.includes(userId));
 }
 
+/** Starts the daemon with one of a member's support chats muted for a while (silent) on their phone. */
+async function startWithSilentSupportChat(): Promise<{ started: TeamOpsSim; member: number; silent: string }> {
+  let member!: number;
+  let silent!: string;
+  const started = await startTeamOpsSim({
+    clock,
+    setup: (demo) => {
+      member = demo.company.accounts[3]!.userId;
+      const chat = supportChatsOf(demo, member)[0]!.chat;
+      demo.world.setNotificationSettings(member, chat, { ...demo.world.chatState(member, chat).notificationSettings, use_default_mute_for: false, mute_for: 7200 });
+      silent = chat.key;
+    },
+  });
+  return { started, member, silent };
+}
+
 describe('duty', () => {
   it('mutes support chats at off-duty time and restores exactly the previous settings at on-duty time, across the DST change', async () => {
     let member!: number;
@@ -153,17 +169,8 @@ describe('duty', () => {
 
   it('mutes a support chat that appears while the member is off duty, when it appears, and looks at no chat twice', async () => {
     t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
-    let member!: number;
-    let silent!: string;
-    sim = await startTeamOpsSim({
-      clock,
-      setup: (demo) => {
-        member = demo.company.accounts[3]!.userId;
-        const chat = supportChatsOf(demo, member)[0]!.chat;
-        demo.world.setNotificationSettings(member, chat, { ...demo.world.chatState(member, chat).notificationSettings, use_default_mute_for: false, mute_for: 7200 });
-        silent = chat.key;
-      },
-    });
+    const { started, member, silent } = await startWithSilentSupportChat();
+    sim = started;
     const { world } = sim.demo;
     const duty = sim.daemon.teamOps.duty;
     await duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
@@ -200,17 +207,8 @@ describe('duty', () => {
 
   it('keeps a chat the member let ring again after the switch unmuted across a daemon restart while off duty', async () => {
     t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
-    let member!: number;
-    let silent!: string;
-    sim = await startTeamOpsSim({
-      clock,
-      setup: (demo) => {
-        member = demo.company.accounts[3]!.userId;
-        const chat = supportChatsOf(demo, member)[0]!.chat;
-        demo.world.setNotificationSettings(member, chat, { ...demo.world.chatState(member, chat).notificationSettings, use_default_mute_for: false, mute_for: 7200 });
-        silent = chat.key;
-      },
-    });
+    const { started, member, silent } = await startWithSilentSupportChat();
+    sim = started;
     await sim.daemon.teamOps.duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
     await sim.settle();
     expect(sim.daemon.teamOps.duty.switches.at(-1)).toMatchObject({ action: 'mute', untouched: 1 });
