@@ -9,7 +9,8 @@
  *   search its own turn of the event loop as requests are, and the event-loop delay while they ran
  *   (the first run of every query, which reads the index from the file, measured apart).
  *
- * Alone: node bin/run-ts.mjs bench/search.bench.ts [--messages 1000000] [--dialects sqlite,postgres] [--index-seconds 400]
+ * Alone: node --expose-gc bin/run-ts.mjs bench/search.bench.ts [--messages 1000000] [--dialects sqlite,postgres] [--index-seconds 400]
+ * (--expose-gc lets it collect before the timed queries, as the bench runner does.)
  * At 1,000,000 messages a dialect takes 6–9 minutes on a busy 2-core machine (indexing 4–6 of
  * them); every phase is bounded: ingest by 120 s, the bulk load by timeLimitMs, indexing by
  * indexTimeLimitMs, queries by 5 minutes.
@@ -346,12 +347,12 @@ async function measureQueries(store: Store, repetitions: number, deadline: numbe
         const c0 = process.cpuUsage();
         const outcome = await searchMessagesWithStats(store.db, store.dialect, { ...q, limit: 50 });
         mine.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        mineCpu.push((c.user + c.system) / 1000);
         // Searches come in as requests, each its own turn of the event loop: a search on SQLite
         // yields only after a slice of work, so back-to-back searches awaited in one chain would
         // never let timers run between them and show up as one long stall.
         await nextTurn();
-        const c = process.cpuUsage(c0);
-        mineCpu.push((c.user + c.system) / 1000);
         hits = outcome.hits.length;
         truncated ||= outcome.truncated;
       }

@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildConsole, launchChromium, screenshot } from './helpers/console-daemon.ts';
-import { startDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
+import { launchDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
 
 let demo: DemoProcess | null = null;
 let browser: Browser | null = null;
@@ -18,7 +18,8 @@ afterAll(async () => {
 describe('tgdesk demo and the console', () => {
   it('prints a console link that opens the console signed in as the demo manager', async () => {
     buildConsole();
-    demo = await startDemoProcess('console-demo');
+    demo = launchDemoProcess('console-demo');
+    await demo.ready;
     const out = demo.out();
     const err = demo.err();
     expect(out, err).toContain('Stop with Ctrl-C');

@@ -9,7 +9,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchChromium, saveScreenshot, screenshotOnFailure } from './helpers/browser-apps.ts';
-import { startDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
+import { launchDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
 
 let demo: DemoProcess | null = null;
 let browser: Browser | null = null;
@@ -29,7 +29,8 @@ function editorText(p: Page, root: string): Promise<string> {
 
 describe('tgdesk demo and GraphiQL', () => {
   it('opens the printed GraphiQL link offline: the editor renders, a query runs, and no request leaves 127.0.0.1', async () => {
-    demo = await startDemoProcess('graphiql');
+    demo = launchDemoProcess('graphiql');
+    await demo.ready;
     const out = demo.out();
     const err = demo.err();
     expect(out, err).toContain('Stop with Ctrl-C');

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDemoWorld } from '../src/cli/demo.ts';
 import { createMemoryLogger } from '../src/shared/log.ts';
 import { buildWebApp, launchChromium, saveScreenshot, screenshotOnFailure } from './helpers/browser-apps.ts';
-import { startDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
+import { launchDemoProcess, type DemoProcess } from './helpers/demo-process.ts';
 
 let demo: DemoProcess | null = null;
 let browser: Browser | null = null;
@@ -25,7 +25,8 @@ afterAll(async () => {
 describe('tgdesk demo and the NOC wall', () => {
   it('prints a wall link that opens the wall signed in, showing an overdue chat by its client name', async () => {
     buildWebApp('noc');
-    demo = await startDemoProcess('noc-demo');
+    demo = launchDemoProcess('noc-demo');
+    await demo.ready;
     const out = demo.out();
     const err = demo.err();
     expect(out, err).toContain('Stop with Ctrl-C');

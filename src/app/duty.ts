@@ -413,11 +413,14 @@ export class DutyService {
     const toMute = rows.filter((r) => !r.leftAlone);
     this.considered.set(memberUserId, looked);
     if (skip && rows.length === 0) return true;
-    // Saved first: a crash after a call must still know what to restore.
+    // Saved first: a crash after a call must still know what to restore. A later look that found
+    // only silent chats changes nothing in Telegram: it records them, with no audit entry.
+    const changesTelegram = !skip || toMute.length > 0;
     await this.d.writer.run(async (trx) => {
       await insertDutyMutes(trx, rows);
-      await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyMute', accountId, chatKey: null, details: { memberUserId, chats: toMute.length }, outcome: 'ok', errorCode: null });
+      if (changesTelegram) await appendAudit(trx, { at: now, actor: 'duty', action: 'dutyMute', accountId, chatKey: null, details: { memberUserId, chats: toMute.length }, outcome: 'ok', errorCode: null });
     });
+    if (!changesTelegram) return true;
     const { failed, calls } = await this.each(toMute, (r) => this.setSettings(account, r.tdChatId, muted(r.previous)));
     if (failed.length > 0) {
       await this.d.writer.run((trx) => deleteDutyMutes(trx, accountId, failed.map((r) => r.chatKey)));
