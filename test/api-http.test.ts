@@ -8,7 +8,7 @@ import { startApiServer } from '../src/graphql/server.ts';
 import { createMemoryLogger } from '../src/shared/log.ts';
 import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
 import { eventually } from './helpers/sim-daemon.ts';
-import { supportChat } from './helpers/api-fixtures.ts';
+import { supportChat, errorCodes as codes } from './helpers/api-fixtures.ts';
 
 let h: ApiHarness;
 
@@ -20,7 +20,6 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-const codes = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => (body.errors ?? []).map((e) => e.extensions?.['code']);
 
 describe('transport (GraphQL over HTTP)', () => {
   it('answers a request without a token with 401, a WWW-Authenticate challenge and UNAUTHENTICATED', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sseSubscribe } from './helpers/api-clients.ts';
 import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
-import { supportChat, type SupportChatPick } from './helpers/api-fixtures.ts';
+import { supportChat, type SupportChatPick, errorCodes as codes } from './helpers/api-fixtures.ts';
 import { eventually } from './helpers/sim-daemon.ts';
 
 let h: ApiHarness;
@@ -19,7 +19,6 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-const codes = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => (body.errors ?? []).map((e) => e.extensions?.['code']);
 
 /** The first support chat that an account other than the admin token's member sees. */
 function foreignChat(): SupportChatPick {

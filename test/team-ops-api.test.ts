@@ -11,7 +11,7 @@ import { runRosterCommand } from '../src/cli/roster.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { sseSubscribe } from './helpers/api-clients.ts';
 import { startApiHarness, type ApiHarness } from './helpers/api-harness.ts';
-import { supportChat } from './helpers/api-fixtures.ts';
+import { supportChat, errorCodes as codes } from './helpers/api-fixtures.ts';
 
 let h: ApiHarness;
 
@@ -23,7 +23,6 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-const codes = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => (body.errors ?? []).map((e) => e.extensions?.['code']);
 const outsiders = () => h.sim.demo.company.team.filter((m) => m.role === 'admin' && !m.isAccount);
 
 function io(token: string | null): CliIo & { out: () => string; err: () => string } {

@@ -243,23 +243,15 @@ const ENDED_EPISODE_UPSERT: BulkInsertSpec = {
   updateWhere: '"response_episodes"."ended_at" is null',
 };
 
+const episodeValues = (e: EpisodeRecord): unknown[] => [e.chatKey, e.kind, e.startedAt, e.firstMessageId, e.endedAt, e.endedBy, e.answeredBy, e.overdueAt, e.thresholdSeconds];
+
 /** Stores ended episodes: inserted, or closing the open row of the same wait. */
 export async function putEndedEpisodes(db: Db, episodes: readonly EpisodeRecord[]): Promise<void> {
-  if (episodes.length === 0) return;
-  await bulkInsert(
-    db as Kysely<unknown>,
-    ENDED_EPISODE_UPSERT,
-    episodes.map((e) => [e.chatKey, e.kind, e.startedAt, e.firstMessageId, e.endedAt, e.endedBy, e.answeredBy, e.overdueAt, e.thresholdSeconds]),
-  );
+  if (episodes.length > 0) await bulkInsert(db as Kysely<unknown>, ENDED_EPISODE_UPSERT, episodes.map(episodeValues));
 }
 
 export async function insertEpisodes(db: Db, episodes: readonly EpisodeRecord[]): Promise<void> {
-  if (episodes.length === 0) return;
-  await bulkInsert(
-    db as Kysely<unknown>,
-    EPISODE_INSERT,
-    episodes.map((e) => [e.chatKey, e.kind, e.startedAt, e.firstMessageId, e.endedAt, e.endedBy, e.answeredBy, e.overdueAt, e.thresholdSeconds]),
-  );
+  if (episodes.length > 0) await bulkInsert(db as Kysely<unknown>, EPISODE_INSERT, episodes.map(episodeValues));
 }
 
 /** Keys per IN list: far below SQLite's and PostgreSQL's parameter limits. */

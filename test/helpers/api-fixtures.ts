@@ -41,3 +41,6 @@ export function supportChat(h: ApiHarness, n = 0): SupportChatPick {
 export function clientWrites(h: ApiHarness, chat: SupportChatPick, text: string): void {
   h.sim.demo.world.sendMessage({ chatId: chat.tdChatId, senderId: chat.clientUserId, text });
 }
+
+/** The `extensions.code` of every error in a GraphQL response body, in order. */
+export const errorCodes = (body: { errors?: { extensions?: Record<string, unknown> }[] }): unknown[] => (body.errors ?? []).map((e) => e.extensions?.['code']);
