@@ -2,6 +2,7 @@
  * The API over real HTTP against a daemon on the simulator: GraphQL-over-HTTP behaviour, auth,
  * errors and their codes, the queries of the contract, and the operational endpoints.
  */
+import http from 'node:http';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../src/graphql/server.ts';
@@ -149,6 +150,30 @@ describe('transport (GraphQL over HTTP)', () => {
     expect(again.body).toEqual({ data: { muteChat: { isMuted: true } } });
     await h.gql(`mutation { muteChat(accountId: "${chat.accountId}", chatId: "${chat.chatId}", muted: false) { isMuted } }`);
   });
+
+  it('keeps an idle keep-alive connection past Node\'s 5 s default, so a client that pauses a few seconds between requests reuses it instead of racing its close', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ask = () =>
+      new Promise<{ status: number; reused: boolean; keepAlive: string | undefined }>((resolve, reject) => {
+        const req = http.request(h.graphqlUrl, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.viewer}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] }));
+        });
+        req.on('error', reject);
+        req.end('{"query":"{ __typename }"}');
+      });
+    try {
+      const first = await ask();
+      expect(first).toMatchObject({ status: 200, reused: false });
+      expect(first.keepAlive).toMatch(/timeout=(\d+)/);
+      expect(Number(/timeout=(\d+)/.exec(first.keepAlive!)![1])).toBeGreaterThanOrEqual(60);
+      await new Promise((r) => setTimeout(r, 5_500));
+      // Had the server closed the idle socket, the agent would have dropped it and opened another.
+      expect(await ask()).toMatchObject({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  }, 15_000);
 
   it('stops accepting a revoked token', async () => {
     const { token } = await h.sim.daemon.tokens.create({ name: 'short-lived', role: 'viewer' });

@@ -335,7 +335,8 @@ describe('NOC wall in Chromium', () => {
     await gql('mutation($m: ID!, $s: [DutyShiftInput!]!) { setDutySchedule(memberId: $m, timeZone: "UTC", shifts: $s) { memberId } }', { m: now.member.id, s: everyDay('00:00', '24:00') }, manager);
     await gql('mutation($m: ID!, $s: [DutyShiftInput!]!) { setDutySchedule(memberId: $m, timeZone: "UTC", shifts: $s) { memberId } }', { m: next.member.id, s: everyDay(nextFrom, (hour + 3) % 24 === 0 ? '24:00' : at(hour + 3)) }, manager);
     try {
-      await page.waitForSelector('#duty .next-title', { timeout: 10_000 });
+      // The wall redraws once per schedule change: wait for the second one, which names who is next.
+      await page.waitForFunction((name) => [...(document.querySelectorAll('#duty .people')[1]?.querySelectorAll('.person .n') ?? [])].some((n) => n.textContent === name), shortName(next.member.name), { timeout: 10_000 });
       const duty = await page.evaluate(() => {
         const lists = [...document.querySelectorAll('#duty .people')];
         const people = (l: Element | undefined) => [...(l?.querySelectorAll('.person') ?? [])].map((p) => ({ name: p.querySelector('.n')?.textContent ?? '', activity: p.querySelector('.a')?.textContent ?? '', active: p.classList.contains('active') }));

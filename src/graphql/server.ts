@@ -139,6 +139,9 @@ export const graphqlJsExecutePlugin: Plugin = {
 };
 
 /** What a subscriber whose token was revoked while it listened is told. */
+/** How long an idle keep-alive connection stays open. */
+const KEEP_ALIVE_MS = 65_000;
+
 export const TOKEN_REVOKED = 'the API token was revoked; subscribe again with a live token';
 
 function errorBody(message: string, code: string, extra: Record<string, unknown> = {}): string {
@@ -431,6 +434,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.end(errorBody('Unexpected error.', 'INTERNAL_SERVER_ERROR'));
     });
   });
+  // Node closes an idle keep-alive connection after 5 s. A script or portal that pauses about
+  // that long between two requests (a CLI call in between, a poll every 5 s) then races the
+  // close and gets "socket hang up" instead of an answer. Idle connections are cheap at our
+  // scale; a minute, as load balancers keep them, leaves clients a wide margin.
+  httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
 
   const cache = options.responseCache === false ? null : new ResponseCache(daemon);
   if (cache) cache.onLookup = () => metrics.responseCache.inc({ result: 'hit' });
