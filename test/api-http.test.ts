@@ -154,10 +154,10 @@ describe('transport (GraphQL over HTTP)', () => {
   it('keeps an idle keep-alive connection past Node\'s 5 s default, so a client that pauses a few seconds between requests reuses it instead of racing its close', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const ask = () =>
-      new Promise<{ status: number; reused: boolean; keepAlive: string | undefined }>((resolve, reject) => {
+      new Promise<{ status: number; reused: boolean; keepAlive: string }>((resolve, reject) => {
         const req = http.request(h.graphqlUrl, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.viewer}` } }, (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: String(res.headers['keep-alive'] ?? '') }));
         });
         req.on('error', reject);
         req.end('{"query":"{ __typename }"}');
@@ -166,7 +166,7 @@ describe('transport (GraphQL over HTTP)', () => {
       const first = await ask();
       expect(first).toMatchObject({ status: 200, reused: false });
       expect(first.keepAlive).toMatch(/timeout=(\d+)/);
-      expect(Number(/timeout=(\d+)/.exec(first.keepAlive!)![1])).toBeGreaterThanOrEqual(60);
+      expect(Number(/timeout=(\d+)/.exec(first.keepAlive)![1])).toBeGreaterThanOrEqual(60);
       await new Promise((r) => setTimeout(r, 5_500));
       // Had the server closed the idle socket, the agent would have dropped it and opened another.
       expect(await ask()).toMatchObject({ status: 200, reused: true });
