@@ -12,6 +12,14 @@ import { eventually } from './helpers/sim-daemon.ts';
 
 let h: ApiHarness;
 
+/**
+ * Waits until the server counts `added` more open subscriptions on `transport` than `before`:
+ * a change published earlier than that would not reach them.
+ */
+async function registered(transport: 'ws' | 'sse', before: number, added: number): Promise<void> {
+  expect(await eventually(() => h.api.metrics.subscriptions.value({ transport }) === before + added, 5000)).toBe(true);
+}
+
 beforeAll(async () => {
   h = await startApiHarness();
 });
@@ -43,11 +51,12 @@ describe('graphql-ws', () => {
     const chat = supportChat(h, 1);
     const ws = wsClient(h.wsUrl, h.tokens.viewer);
     try {
+      const subs0 = h.api.metrics.subscriptions.value({ transport: 'ws' });
       const { inbox, stop } = ws.subscribe<DialogChangeResult['data']>(DIALOG_CHANGED, { a: chat.accountId });
       const summary = ws.subscribe<{ teamSummaryChanged: { alarms: number } }>('subscription { teamSummaryChanged { alarms overdueChats } }');
       const first = await summary.inbox.waitFor(() => true);
       expect(first.data?.teamSummaryChanged.alarms).toBe(0);
-      await new Promise((r) => setTimeout(r, 50));
+      await registered('ws', subs0, 2);
 
       const text = `ws: 504 на db-prod-2.example, посмотрите ${Date.now()}`;
       clientWrites(h, chat, text);
@@ -181,7 +190,9 @@ describe('graphql-ws fan-out', () => {
     }
   });
 
-  it('sends a shared subscription\'s start-up error to every subscriber, then completes', async () => {
+  it('sends a shared subscription\'s start-up error to every subscriber, then completes, and no longer counts them', async () => {
+    // Earlier tests' subscriptions end as their sockets close: start from none.
+    expect(await eventually(() => subs() === 0 && groups() === 0, 5000)).toBe(true);
     const c1 = wsClient(h.wsUrl, h.tokens.viewer);
     const c2 = wsClient(h.wsUrl, h.tokens.viewer);
     try {
@@ -192,6 +203,8 @@ describe('graphql-ws fan-out', () => {
         expect(await eventually(() => s.inbox.ended, 3000)).toBe(true);
         expect(s.inbox.error).toBeNull();
       }
+      // Ended by the server while both connections stay open: the gauge drops without a disconnect.
+      expect(await eventually(() => subs() === 0 && groups() === 0, 3000)).toBe(true);
     } finally {
       await c1.dispose();
       await c2.dispose();
@@ -202,10 +215,11 @@ describe('graphql-ws fan-out', () => {
 describe('SSE', () => {
   it('delivers a change caused by simulated traffic and one caused by a mutation', async () => {
     const chat = supportChat(h, 3);
+    const subs0 = h.api.metrics.subscriptions.value({ transport: 'sse' });
     const sse = sseSubscribe<DialogChangeResult['data']>(h.graphqlUrl, h.tokens.viewer, DIALOG_CHANGED, { a: chat.accountId });
     try {
       expect(await sse.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 100));
+      await registered('sse', subs0, 1);
       const text = `sse: ORA-00942 в отчёте ${Date.now()}`;
       clientWrites(h, chat, text);
       await sse.inbox.waitFor((r) => r.data?.dialogChanged.chatId === chat.chatId && r.data.dialogChanged.dialog?.lastMessage?.text === text);
@@ -228,23 +242,31 @@ describe('SSE', () => {
 describe('dialogChanged with a filter', () => {
   it('sends rows that pass the filter and, once, a row that stops passing, with exact counts', async () => {
     const chat = supportChat(h, 4);
+    const other = Array.from({ length: 40 }, (_, i) => supportChat(h, 5 + i)).find((c) => c.accountId === chat.accountId && c.chatId !== chat.chatId)!;
+    expect(other).toBeDefined();
     const ws = wsClient(h.wsUrl, h.tokens.viewer);
     try {
+      const subs0 = h.api.metrics.subscriptions.value({ transport: 'ws' });
       const { inbox, stop } = ws.subscribe<DialogChangeResult['data']>(DIALOG_CHANGED, { a: chat.accountId, f: { alarm: true } });
-      await new Promise((r) => setTimeout(r, 100));
+      await registered('ws', subs0, 1);
       await h.gql('mutation ($c: ID!) { raiseAlarm(chatId: $c, reason: "filter") { reason } }', { c: chat.chatId });
       const on = await inbox.waitFor((r) => r.data?.dialogChanged.chatId === chat.chatId);
       expect(on.data!.dialogChanged).toMatchObject({ matchesFilter: true, totalCount: 1 });
       await h.gql('mutation ($c: ID!) { clearAlarm(chatId: $c) }', { c: chat.chatId });
       const off = await inbox.waitFor((r) => r.data?.dialogChanged.matchesFilter === false);
       expect(off.data!.dialogChanged).toMatchObject({ chatId: chat.chatId, totalCount: 0, unreadChatCount: 0 });
-      // Traffic in a chat without an alarm passes no filter: nothing more is sent for it.
+      // Traffic in a chat without an alarm passes no filter: nothing more is sent for it. An alarm
+      // in another chat, published after the message, shows the stream has got past the message.
       const n = inbox.items.length;
-      clientWrites(h, chat, 'ещё одно сообщение');
-      await new Promise((r) => setTimeout(r, 500));
-      expect(inbox.items.length).toBe(n);
+      const text = `ещё одно сообщение ${Date.now()}`;
+      clientWrites(h, chat, text);
+      expect(await eventually(() => h.sim.events.some((e) => e.type === 'messageAdded' && e.chatKey === chat.chatId && e.message.text === text))).toBe(true);
+      await h.gql('mutation ($c: ID!) { raiseAlarm(chatId: $c, reason: "later") { reason } }', { c: other.chatId });
+      await inbox.waitFor((r) => r.data?.dialogChanged.chatId === other.chatId, 5000, n);
+      expect(inbox.items.slice(n).map((r) => r.data?.dialogChanged.chatId)).toEqual([other.chatId]);
       stop();
     } finally {
+      await h.gql('mutation ($c: ID!) { clearAlarm(chatId: $c) }', { c: other.chatId });
       await ws.dispose();
     }
   });
@@ -323,7 +345,8 @@ describe('events(after:)', () => {
     const sse = sseSubscribe(h.graphqlUrl, h.tokens.viewer, EVENTS, { after: 3 });
     const r = await sse.inbox.waitFor(() => true);
     expect(r.errors?.[0]?.extensions?.['code']).toBe('RESYNC_REQUIRED');
-    await eventually(() => sse.inbox.ended, 3000);
+    expect(await eventually(() => sse.inbox.ended, 3000)).toBe(true);
+    expect(sse.inbox.error).toBeNull();
     sse.stop();
 
     // Resuming from the oldest kept number still works.

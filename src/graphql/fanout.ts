@@ -291,7 +291,12 @@ export class SubscriptionFanout<I = unknown> {
     } finally {
       this.forget(group);
       group.closed = true;
-      for (const m of [...group.members]) m.end(failure, last);
+      // A stream that ends by itself is never returned by graphql-ws, so its members leave here,
+      // or the subscriber gauge would count them for the life of the process.
+      for (const m of [...group.members]) {
+        m.end(failure, last);
+        this.leave(group, m);
+      }
     }
   }
 
