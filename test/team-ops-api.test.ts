@@ -127,7 +127,8 @@ describe('team operations over GraphQL', () => {
       role,
       sse: sseSubscribe<{ events: { __typename: string; changedItems?: (Item & { reason: string | null })[] } }>(h.graphqlUrl, h.tokens[role], eventQuery),
     }));
-    await new Promise((r) => setTimeout(r, 300));
+    // Each stream answers once it is subscribed: the job started after that reaches all of them.
+    expect(await Promise.all(streams.map((s) => s.sse.status))).toEqual([200, 200, 200, 200]);
     const started = await h.gql<{ addMembersToChat: { job: { id: string } } }>('mutation ($c: ID!, $m: [ID!]!) { addMembersToChat(chatId: $c, memberIds: $m) { job { id } } }', { c: chatId, m: [String(member)] });
     const jobId = started.body.data!.addMembersToChat.job.id;
     // The link is made at once; its direct message waits for the account's add throttle.
@@ -167,7 +168,7 @@ describe('team operations over GraphQL', () => {
     const chat = h.sim.demo.company.clientChats.find((c) => c.scenario === 'quiet')!;
     const sse = sseSubscribe<{ alerts: { kind: string; chatId: string; text: string; recipients: string[] } }>(h.graphqlUrl, h.tokens.viewer, 'subscription { alerts { kind chatId text recipients reminder } }');
     const events = sseSubscribe<{ events: { __typename: string } }>(h.graphqlUrl, h.tokens.viewer, 'subscription { events { __typename seq ... on AlertEvent { alert { kind chatId } } } }');
-    await new Promise((r) => setTimeout(r, 300));
+    expect([await sse.status, await events.status]).toEqual([200, 200]);
     await h.gql(`mutation { raiseAlarm(chatId: "${chat.chatId}", reason: "disk full on db-prod-2") { reason } }`);
     const alert = await sse.inbox.waitFor((m) => m.data?.alerts.kind === 'ALARM', 10_000);
     expect(alert.data!.alerts).toMatchObject({ chatId: String(chat.chatId), reminder: 0 });
@@ -195,17 +196,29 @@ describe('team operations over GraphQL', () => {
   });
 
   it('adds and removes roster members, reclassifying at once', async () => {
-    const add = await h.gql('mutation { addTeamMember(userId: "777000001", role: MANAGER, name: "Inna Newhire") { id name role source onDuty } }');
-    expect(add.body.data).toEqual({ addTeamMember: { id: '777000001', name: 'Inna Newhire', role: 'MANAGER', source: 'api', onDuty: true } });
+    // Someone the daemon knows from Telegram, so that their Telegram name can come back.
+    const hire = h.sim.demo.company.clientChats.find((c) => c.scenario === 'quiet')!.clients[0]!.userId;
+    const telegramName = h.sim.daemon.model.users.get(hire)!.name;
+    expect(telegramName).not.toBe('');
+    const add = await h.gql(`mutation { addTeamMember(userId: "${hire}", role: MANAGER, name: "Inna Newhire") { id name role source onDuty } }`);
+    expect(add.body.data).toEqual({ addTeamMember: { id: String(hire), name: 'Inna Newhire', role: 'MANAGER', source: 'api', onDuty: true } });
     // A role change without a name keeps the name; an empty one goes back to the Telegram name.
-    const demoted = await h.gql('mutation { addTeamMember(userId: "777000001", role: ADMIN) { name role } }');
+    const demoted = await h.gql(`mutation { addTeamMember(userId: "${hire}", role: ADMIN) { name role } }`);
     expect(demoted.body.data).toEqual({ addTeamMember: { name: 'Inna Newhire', role: 'ADMIN' } });
-    const renamed = await h.gql<{ addTeamMember: { name: string } }>('mutation { addTeamMember(userId: "777000001", role: ADMIN, name: "") { name } }');
-    expect(renamed.body.data!.addTeamMember.name).not.toBe('Inna Newhire');
+    const renamed = await h.gql<{ addTeamMember: { name: string } }>(`mutation { addTeamMember(userId: "${hire}", role: ADMIN, name: "") { name } }`);
+    expect(renamed.body.data!.addTeamMember.name).toBe(telegramName);
     const configured = String(h.sim.demo.company.team[0]!.userId);
     expect(codes((await h.gql(`mutation { removeTeamMember(userId: "${configured}") }`)).body)).toEqual(['CONFLICT']);
-    expect((await h.gql('mutation { removeTeamMember(userId: "777000001") }')).body.data).toEqual({ removeTeamMember: true });
-    expect((await h.gql('mutation { removeTeamMember(userId: "777000001") }')).body.data).toEqual({ removeTeamMember: false });
+    expect((await h.gql(`mutation { removeTeamMember(userId: "${hire}") }`)).body.data).toEqual({ removeTeamMember: true });
+    expect((await h.gql(`mutation { removeTeamMember(userId: "${hire}") }`)).body.data).toEqual({ removeTeamMember: false });
+    // Someone no account has seen on Telegram, added without a name: named by their id, never blank.
+    const stranger = 987_654_321;
+    expect(h.sim.daemon.model.users.has(stranger)).toBe(false);
+    const added = await h.gql(`mutation { addTeamMember(userId: "${stranger}", role: ADMIN, name: "") { name } }`);
+    expect(added.body.data).toEqual({ addTeamMember: { name: `user ${stranger}` } });
+    const listed = await h.gql<{ teamMembers: { id: string; name: string }[] }>('{ teamMembers { id name } }');
+    expect(listed.body.data!.teamMembers.find((m) => m.id === String(stranger))?.name).toBe(`user ${stranger}`);
+    expect((await h.gql(`mutation { removeTeamMember(userId: "${stranger}") }`)).body.data).toEqual({ removeTeamMember: true });
   });
 });
 

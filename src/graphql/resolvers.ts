@@ -398,6 +398,8 @@ export function createResolvers(hooks: ResolverHooks = {}): G.Resolvers {
     },
     TeamMember: {
       id: (m) => String(m.userId),
+      // A member added by id whom no account has seen on Telegram yet has no name to show.
+      name: (m) => m.name || `user ${m.userId}`,
       onDuty: (m, _, ctx) => ctx.daemon.teamOps.duty.isOnDuty(m.userId),
     } satisfies Strict<G.TeamMemberResolvers, P.TeamMemberParent, G.TeamMember>,
     Preferences: {
