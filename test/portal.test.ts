@@ -38,10 +38,10 @@ async function receiver(mode: Parameters<typeof startPortalReceiver>[1] = 'ok'):
   return r;
 }
 
-function deliveryFor(s: SimDaemon, url: string, options: { timeoutMs?: number } = {}) {
+function deliveryFor(s: SimDaemon, url: string, options: { timeoutMs?: number; pollMs?: number } = {}) {
   const d = s.daemon;
   const outbox = new PortalOutbox({ db: s.store.db, dialect: s.store.kind, writer: d.writer, tasks: d.tasks, now: d.now, logger: s.logger, retry: FAST });
-  const delivery = new PortalDelivery({ outbox, url, secret: SECRET, logger: s.logger, concurrency: 4, timeoutMs: options.timeoutMs ?? 1_000, pollMs: 50 });
+  const delivery = new PortalDelivery({ outbox, url, secret: SECRET, logger: s.logger, concurrency: 4, timeoutMs: options.timeoutMs ?? 1_000, pollMs: options.pollMs ?? 50 });
   cleanups.push(() => delivery.stop());
   return { outbox, delivery };
 }
@@ -89,7 +89,8 @@ describe.each(STORE_KINDS)('delivery to a portal on 127.0.0.1 (%s)', (kind) => {
     await t.closeTask(actor, a.id);
     await t.closeTask(actor, b.id);
     await t.reopenTask(actor, b.id);
-    const { outbox, delivery } = deliveryFor(s, portal.url);
+    // A poll far longer than any wait below: only the outbox's wake-up can deliver in time.
+    const { outbox, delivery } = deliveryFor(s, portal.url, { pollMs: 60_000 });
     delivery.start();
     expect(await eventually(async () => (await outbox.status()).pending === 0, 10_000)).toBe(true);
 
@@ -107,11 +108,42 @@ describe.each(STORE_KINDS)('delivery to a portal on 127.0.0.1 (%s)', (kind) => {
     expect((await outbox.status()).delivered).toBe(6);
 
     // A new event is sent at once, without waiting for a poll.
-    const started = Date.now();
     await t.updateTask(actor, b.id, { title: 'Renamed' });
-    expect(await eventually(() => portal.accepted.length === 7, 2_000, 5)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await eventually(() => portal.accepted.length === 7, 10_000, 5)).toBe(true);
     expect(portal.accepted[6]).toMatchObject({ taskId: b.id, sequence: 4, type: 'task.updated' });
+
+  });
+
+  it('stops at once, and hears a write at once, even when they come while it reads the outbox', async () => {
+    const s = await sim(kind);
+    const portal = await receiver('ok');
+    const { ids, chatKey } = await messagesOf(s, 2);
+    // A poll far longer than the test: only a wake-up that is not lost can deliver or stop in time.
+    const { outbox, delivery } = deliveryFor(s, portal.url, { pollMs: 60_000 });
+    const read = outbox.nextDueAfter.bind(outbox);
+    let during: (() => Promise<unknown>) | null = null;
+    outbox.nextDueAfter = async () => {
+      const due = await read();
+      const act = during;
+      during = null;
+      await act?.();
+      return due;
+    };
+    // A task written while the idle loop reads the outbox is still sent at once.
+    during = () => s.daemon.tasks.createTask(actor, { chatKey, messageIds: [ids[0]!] });
+    delivery.start();
+    expect(await eventually(() => portal.accepted.length === 1, 10_000, 5)).toBe(true);
+    // So is a stop: it does not wait out the poll (a daemon's shutdown waits for it).
+    const stopping = Date.now();
+    let stopped: Promise<void> | null = null;
+    during = async () => {
+      stopped = delivery.stop();
+    };
+    // Sent and idle by now, or soon: a wake-up makes it read the outbox again.
+    delivery.wake();
+    expect(await eventually(() => stopped !== null, 10_000, 5)).toBe(true);
+    await stopped;
+    expect(Date.now() - stopping).toBeLessThan(10_000);
   });
 
   it('retries 5xx with backoff and honours Retry-After; a refusal is a dead letter that holds its task\'s later events until retried', async () => {

@@ -124,6 +124,8 @@ export class PortalDelivery {
         if (this.inflight.size === 0) {
           if (this.woken) continue;
           const due = await this.o.outbox.nextDueAfter().catch(() => null);
+          // A write or a stop while the outbox was read woke nobody: without this it would wait a whole poll.
+          if (this.woken || !this.running) continue;
           await this.sleep(due === null ? this.pollMs : Math.max(5, Math.min(this.pollMs, due - this.clock())));
           continue;
         }
@@ -216,6 +218,8 @@ export class PortalDelivery {
   }
 
   private sleep(ms: number): Promise<void> {
+    // Stopping: no sleep may hold the loop, whichever await the stop's wake-up missed.
+    if (!this.running) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const finish = () => {
         clearTimeout(timer);
