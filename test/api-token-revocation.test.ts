@@ -69,8 +69,19 @@ function revokeWithCli(name: string): Promise<{ code: number | null; stderr: str
     const child = spawn(process.execPath, ['bin/tgdesk.mjs', 'token', 'revoke', name], { env: { ...process.env, TGDESK_DATA_DIR: h.sim.store.place }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stderr }));
+    // Well inside the test's own timeout, so that a hung command fails the test with what it printed, and is not left running.
+    const timer = setTimeout(() => {
+      stderr += '\n(killed: still running after 30 s)';
+      child.kill('SIGKILL');
+    }, 30_000);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
   });
 }
 

@@ -35,6 +35,15 @@ function printed(out: string, label: string): string {
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
+/** The processes `pid` started (Linux). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 describe('tgdesk demo', () => {
   const dataDir = tempDir();
   let child: ChildProcessWithoutNullStreams;
@@ -55,18 +64,33 @@ describe('tgdesk demo', () => {
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
+    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    // The command passes only SIGINT, SIGTERM and SIGHUP on to the daemon's node: a SIGKILL to it
+    // alone would leave the daemon running. The daemon is killed too if it does not stop in time.
+    const daemon = childrenOf(child.pid);
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      for (const pid of daemon) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       child.kill('SIGKILL');
-      await exited;
-    }
-  });
+    }, 10_000);
+    await exited;
+    clearTimeout(killer);
+  }, 20_000);
 
   it('serves the simulated team over HTTP, synced, with overdue chats at once', async () => {
     const ready = (await (await fetch(`${url}/readyz`)).json()) as { ready: boolean; accounts: { id: string; syncComplete: boolean }[] };
     expect(ready.ready).toBe(true);
     expect(ready.accounts.length).toBe(4);
     expect(ready.accounts.every((a) => a.syncComplete)).toBe(true);
-    expect(/(\d+) overdue support chats/.exec(out)?.[1]).not.toBe('0');
+    const overdue = /(\d+) overdue support chats/.exec(out);
+    expect(overdue, out).not.toBeNull();
+    expect(Number(overdue![1])).toBeGreaterThan(0);
   });
 
   it('prints a GraphiQL link that opens GraphiQL signed in as the demo manager, whose queries and subscriptions answer', async () => {
@@ -196,7 +220,7 @@ describe('tgdesk demo', () => {
 
   it('runs the daemon in a node with the daemon heap limit, and stops cleanly on SIGTERM to the command', async () => {
     // The command's process starts the daemon's node with the limit and passes signals on.
-    const daemonPid = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number)[0]!;
+    const daemonPid = childrenOf(child.pid!)[0]!;
     const cmdline = readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0');
     expect(cmdline).toContain(`--max-old-space-size=${DEFAULT_HEAP_MB}`);
     child.kill('SIGTERM');
@@ -214,7 +238,10 @@ describe('tgdesk command', () => {
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stdout, args.join(' ')).toBe('');
     }
-    expect(tgdesk(['token', 'list'], { TGDESK_DATA_DIR: dataDir }).stdout.trim().split('\n')).toHaveLength(1);
+    const list = tgdesk(['token', 'list'], { TGDESK_DATA_DIR: dataDir });
+    expect(list.status, list.stderr).toBe(0);
+    // The table's heading and no row.
+    expect(list.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^ID\s+NAME\s+ROLE\b/)]);
   });
 
   it('migrate applies the migrations once and then reports the store up to date', () => {

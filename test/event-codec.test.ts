@@ -50,9 +50,12 @@ describe('stored events', () => {
   it('stores the busiest events in about half the space of their JSON', () => {
     for (const type of ['dialogChanged', 'messageAdded']) {
       const of = published.filter((e) => e.type === type);
-      const packed = of.reduce((n, e) => n + encodeEventPayload(e.payload as { type: string; at: number }).length, 0);
-      const json = of.reduce((n, e) => n + JSON.stringify(e.payload).length, 0);
-      expect(packed / json, type).toBeLessThan(0.75);
+      expect(of.length, type).toBeGreaterThan(50);
+      // Bytes as the table stores them (UTF-8): the Cyrillic texts, which packing cannot shrink,
+      // weigh twice as much there as in characters. Measured at about 0.51 and 0.54.
+      const packed = of.reduce((n, e) => n + Buffer.byteLength(encodeEventPayload(e.payload as { type: string; at: number })), 0);
+      const json = of.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e.payload)), 0);
+      expect(packed / json, type).toBeLessThan(0.6);
     }
   });
 

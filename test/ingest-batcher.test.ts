@@ -130,11 +130,26 @@ describe.each(STORE_KINDS)('ingest batcher on %s', (kind) => {
   });
 
   it('a backlog goes in bounded steps: other writers get in between', async () => {
-    batcher = new IngestBatcher({ writer, follower: { onIngested: async () => void transactions++ }, now: () => ++now, maxItemsPerTransaction: 2 });
-    await Promise.all(ACCOUNTS.map((a, i) => submit(a, [{ kind: 'message', message: message(i + 1) }])));
+    // Transactions run one at a time: the order they ran in is the order they committed in.
+    const order: string[] = [];
+    const follower: IngestFollower = {
+      onIngested: async (_trx, _emit, results) => {
+        transactions++;
+        order.push(`ingest ${results.map((r) => r.accountId).join('+')}`);
+      },
+    };
+    batcher = new IngestBatcher({ writer, follower, now: () => ++now, maxItemsPerTransaction: 2 });
+    const backlog = ACCOUNTS.map((a, i) => submit(a, [{ kind: 'message', message: message(i + 1) }]));
+    // An action submitted while the whole backlog waits: it must not wait for all of it.
+    const action = writer.run(async () => void order.push('action'));
+    await Promise.all([...backlog, action]);
     // Each batch is one event and one message: two items, so one batch per transaction.
     expect(transactions).toBe(3);
     expect(await countMessages(store.db)).toBe(3);
+    expect(order).toHaveLength(4);
+    expect(order.indexOf('action')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('action')).toBeLessThan(order.length - 1);
+    expect(order.at(-1)).toMatch(/^ingest /);
   });
 
   it('a failed transaction fails every batch in it and moves no cursor; the next batches store normally', async () => {
