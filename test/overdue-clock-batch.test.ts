@@ -57,15 +57,19 @@ describe.each(STORE_KINDS)('overdue flips in chunks on %s', (kind) => {
       batch++;
       for (const e of events) if (e.type === 'overdueChanged' && (e.payload as { waiting: { isOverdue: boolean } }).waiting.isOverdue && e.chatKey) batchOf.set(e.chatKey, batch);
     });
-    expect(await eventually(() => keys.every((k) => batchOf.has(k)), 8000)).toBe(true);
+    expect(await eventually(() => keys.every((k) => batchOf.has(k)), 10_000)).toBe(true);
     await settle(sim, 300);
 
     const flips = sim.events.slice(from).filter((e): e is Extract<DomainEvent, { type: 'overdueChanged' }> => e.type === 'overdueChanged' && e.waiting.isOverdue && keys.includes(e.chatKey));
     expect(flips).toHaveLength(keys.length);
+    // Flipped at its deadline, never before, by the clock's own timer: the bound is loose for a busy
+    // machine yet well short of the 30 s the timer sleeps at most (how fast: bench/overdue.bench.ts).
+    const LATE_MS = 5_000;
     for (const f of flips) {
       const w = sim.daemon.model.overdue.get(f.chatKey)!.waiting!;
       expect(f.waiting).toMatchObject({ waitingSince: w.since, deadline: w.deadline, isOverdue: true, overdueSince: w.deadline });
-      expect(f.at - w.deadline).toBeLessThan(1000);
+      expect(f.at).toBeGreaterThanOrEqual(w.deadline);
+      expect(f.at - w.deadline).toBeLessThan(LATE_MS);
     }
     // Earliest deadline first, and never more than a chunk per commit.
     const deadlines = flips.map((f) => f.waiting.deadline!);
@@ -74,7 +78,7 @@ describe.each(STORE_KINDS)('overdue flips in chunks on %s', (kind) => {
     for (const k of keys) perBatch.set(batchOf.get(k)!, (perBatch.get(batchOf.get(k)!) ?? 0) + 1);
     expect(Math.max(...perBatch.values())).toBeLessThanOrEqual(2);
     expect(perBatch.size).toBeGreaterThanOrEqual(Math.ceil(keys.length / 2));
-    expect(sim.daemon.clock.maxPublishedLatenessMs).toBeLessThan(1000);
+    expect(sim.daemon.clock.maxPublishedLatenessMs).toBeLessThan(LATE_MS);
 
     // Stored: the flip in each waiting state, and each wait's one open episode.
     for (const k of keys) {

@@ -8,9 +8,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { orderProblems, startPortalReceiver, type PortalReceiver, type ReceiverMode } from './helpers/portal-receiver.ts';
-import { startSimDaemon } from './helpers/sim-daemon.ts';
+import { startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
 import { createTestStore, STORE_KINDS, type StoreKind, type TestStore } from './helpers/stores.ts';
 
 const SECRET = 'reliability-secret';
@@ -62,12 +62,30 @@ afterAll(async () => {
   for (const s of stores) await s.dispose();
 });
 
+// What a run has going, kept here so that a failing run still stops it: a daemon child, the
+// receiver and the loop that flaps it would otherwise outlive the test.
+const live: { sim: SimDaemon | null; portal: PortalReceiver | null; child: Child | null; outage: boolean; flapping: Promise<void> } = {
+  sim: null,
+  portal: null,
+  child: null,
+  outage: false,
+  flapping: Promise.resolve(),
+};
+afterEach(async () => {
+  live.outage = false;
+  await live.flapping;
+  if (live.child) await kill(live.child);
+  await live.portal?.close();
+  await live.sim?.stop();
+  Object.assign(live, { sim: null, portal: null, child: null });
+});
+
 describe.each(STORE_KINDS)('portal reliability (%s)', (kind: StoreKind) => {
   it('delivers every event exactly once per key, in order per task, across an outage and SIGKILLs', { timeout: 240_000 }, async () => {
     // Chats and messages to make tasks from: the simulated company, synced once into the store.
     const store = await createTestStore(kind);
     stores.push(store);
-    const sim = await startSimDaemon({ store });
+    const sim = (live.sim = await startSimDaemon({ store }));
     const chats: { chatKey: string; ids: string[] }[] = [];
     for (const c of sim.demo.company.clientChats.slice(0, 8)) {
       const chatKey = String(c.chatId);
@@ -78,7 +96,7 @@ describe.each(STORE_KINDS)('portal reliability (%s)', (kind: StoreKind) => {
     await sim.stop();
     expect(chats.length).toBeGreaterThanOrEqual(4);
 
-    const portal: PortalReceiver = await startPortalReceiver(SECRET, 'down');
+    const portal: PortalReceiver = (live.portal = await startPortalReceiver(SECRET, 'down'));
     const env = {
       ...process.env,
       TGDESK_DATA_DIR: store.reopenOptions.dataDir,
@@ -91,15 +109,15 @@ describe.each(STORE_KINDS)('portal reliability (%s)', (kind: StoreKind) => {
 
     // The outage: the portal cycles through every way of failing, never answering 2xx.
     const failures: ReceiverMode[] = ['down', 'error500', 'hang', 'acceptThenHang', 'down', { status: 503 }, 'acceptThenHang'];
-    let outage = true;
-    const flapping = (async () => {
-      for (let i = 0; outage; i++) {
+    live.outage = true;
+    const flapping = (live.flapping = (async () => {
+      for (let i = 0; live.outage; i++) {
         await portal.setMode(failures[i % failures.length]!);
         await new Promise((r) => setTimeout(r, 150 + random() * 350));
       }
-    })();
+    })());
 
-    let child = startChild(env);
+    let child = (live.child = startChild(env));
     await child.ready;
     let kills = 0;
     const killAt = new Set<number>();
@@ -129,7 +147,7 @@ describe.each(STORE_KINDS)('portal reliability (%s)', (kind: StoreKind) => {
         await new Promise((r) => setTimeout(r, random() * 30));
         await kill(child);
         kills++;
-        child = startChild(env);
+        child = live.child = startChild(env);
         await child.ready;
         continue;
       }
@@ -148,11 +166,11 @@ describe.each(STORE_KINDS)('portal reliability (%s)', (kind: StoreKind) => {
     await new Promise((r) => setTimeout(r, 300));
     await kill(child);
     kills++;
-    child = startChild(env);
+    child = live.child = startChild(env);
     await child.ready;
 
     // The portal comes back; the daemon is killed once more while it catches up.
-    outage = false;
+    live.outage = false;
     await flapping;
     await portal.setMode('ok');
     const total = async () => Number((await store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
@@ -167,10 +185,13 @@ describe.each(STORE_KINDS)('portal reliability (%s)', (kind: StoreKind) => {
       }
       return true;
     };
-    await waitFor(async () => portal.accepted.length >= events / 3, 30_000);
+    // Killed once the store records the first deliveries: the catch-up is under way, not over.
+    expect(await waitFor(async () => (await undelivered()) < events, 30_000)).toBe(true);
     await kill(child);
     kills++;
-    child = startChild(env);
+    const leftAtKill = await undelivered();
+    expect(leftAtKill).toBeGreaterThan(0);
+    child = live.child = startChild(env);
     await child.ready;
     expect(await waitFor(async () => (await undelivered()) === 0, 60_000)).toBe(true);
 
@@ -196,10 +217,9 @@ describe.each(STORE_KINDS)('portal reliability (%s)', (kind: StoreKind) => {
     expect(portal.badSignatures).toBe(0);
     const failedAttempts = portal.attempts.filter((a) => a.mode !== 'ok').length;
     process.stderr.write(
-      `[portal reliability ${kind}] ${rows.length} events of ${tasks.length} tasks, ${acknowledged} commands acknowledged, ${kills} SIGKILLs, ` +
+      `[portal reliability ${kind}] ${rows.length} events of ${tasks.length} tasks, ${acknowledged} commands acknowledged, ${kills} SIGKILLs (the last with ${leftAtKill} undelivered), ` +
         `${failedAttempts} failed attempts, ${portal.duplicates} repeats dropped by key\n`,
     );
-    expect(kills).toBe(6);
     expect(failedAttempts).toBeGreaterThan(0);
 
     child.process.kill('SIGTERM');

@@ -213,8 +213,8 @@ describe('restarts', () => {
     };
     const a = await modes(5);
     expect(a[0]).toBe('first');
-    expect(new Set(a.slice(1)).size).toBeGreaterThan(0);
-    for (const m of a.slice(1)) expect(['redeliver', 'latest']).toContain(m);
+    // Every later restart is one of the two, and the seed picks both along the way.
+    expect(new Set(a.slice(1))).toEqual(new Set(['redeliver', 'latest']));
     expect(await modes(5)).toEqual(a);
   });
 

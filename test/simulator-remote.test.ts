@@ -78,7 +78,12 @@ describe('remote simulator', () => {
     const server = await serve(world);
     const first = connectRemoteSimulator(server.url, admin.id, { restart: 'latest' });
     const errors: unknown[] = [];
-    first.onError((e) => errors.push(e));
+    const failed = new Promise<void>((resolve) =>
+      first.onError((e) => {
+        errors.push(e);
+        resolve();
+      }),
+    );
     const rec = record(first);
     await ready(rec);
     await loadAllChats(first);
@@ -87,11 +92,11 @@ describe('remote simulator', () => {
     // The daemon process is killed: its socket goes away without `close`.
     await server.close();
     servers.length = 0;
+    await failed;
     await drain();
-    await new Promise((r) => setTimeout(r, 20));
     expect(world.isConnected(admin.id)).toBe(false);
-    expect(errors.length).toBe(1);
     await expect(first.invoke({ _: 'getMe' })).rejects.toThrow('Client was closed');
+    expect(errors).toHaveLength(1);
 
     world.sendMessage({ chat: sg, senderId: client.id, text: 'written while the daemon was down' });
 
@@ -113,12 +118,17 @@ describe('remote simulator', () => {
     const server = await serve(world);
     const t = connectRemoteSimulator(server.url, admin.id);
     const errors: unknown[] = [];
-    t.onError((e) => errors.push(e));
+    const failed = new Promise<void>((resolve) =>
+      t.onError((e) => {
+        errors.push(e);
+        resolve();
+      }),
+    );
     await ready(record(t));
     world.drop(admin.id);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(errors).toHaveLength(1);
+    await failed;
     await expect(t.invoke({ _: 'getMe' })).rejects.toThrow('Client was closed');
+    expect(errors).toHaveLength(1);
   });
 
   it('refuses sockets for unknown accounts', async () => {

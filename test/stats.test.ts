@@ -313,12 +313,15 @@ describe('statistics from a scripted conversation on the simulator', () => {
     expect(hourly.groups.reduce((n, g) => n + g.figures.waits, 0)).toBe(4);
     // The cache answers as a fresh read of the store does, for the whole team too.
     const fresh = new Monitoring(sim.store.db, sim.daemon.model, sim.daemon.bus, () => t0 + 80 * MINUTE, { cacheDays: 0 });
-    for (const groupBy of [null, 'chat', 'admin'] as const) {
-      const cached = await sim.daemon.monitoring.stats({ from: t0 - 8 * HOUR, to: t0 + 2 * HOUR, groupBy });
-      const read = await fresh.stats({ from: t0 - 8 * HOUR, to: t0 + 2 * HOUR, groupBy });
-      expect(JSON.stringify({ ...cached, now: 0 })).toBe(JSON.stringify({ ...read, now: 0 }));
+    try {
+      for (const groupBy of [null, 'chat', 'admin'] as const) {
+        const cached = await sim.daemon.monitoring.stats({ from: t0 - 8 * HOUR, to: t0 + 2 * HOUR, groupBy });
+        const read = await fresh.stats({ from: t0 - 8 * HOUR, to: t0 + 2 * HOUR, groupBy });
+        expect(JSON.stringify({ ...cached, now: 0 })).toBe(JSON.stringify({ ...read, now: 0 }));
+      }
+    } finally {
+      fresh.close();
     }
-    fresh.close();
   }, 60_000);
 
   it('the board shows a quiet chat once its client writes and drops it after the team replies, live', async () => {
@@ -341,16 +344,20 @@ describe('statistics from a scripted conversation on the simulator', () => {
     const reading = (async () => {
       for await (const c of sim.daemon.monitoring.boardChanges(abort.signal)) changes.push(c);
     })();
-    expect(await eventually(() => changes.length === 1)).toBe(true);
-    expect(changes[0]!.reset).toBe(true);
-    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.clients[0]!.userId, text: 'У нас упал nginx на web-prod-1' });
-    expect(await eventually(() => changes.some((c) => c.rows.some((r) => r.chatKey === key && r.waitingSince !== null)))).toBe(true);
-    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.teamIds[0]!, text: 'Подняли, проверьте' });
-    expect(await eventually(() => changes.some((c) => c.rows.some((r) => r.chatKey === key && r.waitingSince === null && r.alarm === null)))).toBe(true);
-    const member = changes.filter((c) => !c.reset).flatMap((c) => c.members).find((mm) => mm.userId === chat.teamIds[0]);
-    expect(member?.lastActivityChatKey).toBe(key);
-    abort.abort();
-    await reading;
+    try {
+      expect(await eventually(() => changes.length === 1)).toBe(true);
+      expect(changes[0]!.reset).toBe(true);
+      sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.clients[0]!.userId, text: 'У нас упал nginx на web-prod-1' });
+      expect(await eventually(() => changes.some((c) => c.rows.some((r) => r.chatKey === key && r.waitingSince !== null)))).toBe(true);
+      sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.teamIds[0]!, text: 'Подняли, проверьте' });
+      expect(await eventually(() => changes.some((c) => c.rows.some((r) => r.chatKey === key && r.waitingSince === null && r.alarm === null)))).toBe(true);
+      const member = changes.filter((c) => !c.reset).flatMap((c) => c.members).find((mm) => mm.userId === chat.teamIds[0]);
+      expect(member?.lastActivityChatKey).toBe(key);
+    } finally {
+      // A failed check must not leave the reader subscribed to a daemon being disposed.
+      abort.abort();
+      await reading;
+    }
   }, 60_000);
 
   it('/metrics has the response-time histogram, answered waits and the board gauges, following Prometheus conventions', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/store/database.ts';
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../src/store/wal-checkpointer.ts';
 import { eventually } from './helpers/sim-daemon.ts';
 
 let dir = '';
@@ -26,6 +27,11 @@ describe('the write-ahead log', () => {
     await store.migrate();
     const file = join(dir, 'tgdesk.sqlite');
     const before = statSync(file).size;
+    // The writer's own bound is far above what is written below, so whatever reaches the file
+    // was checkpointed by someone else.
+    const bound = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db);
+    expect(bound.rows).toEqual([{ wal_autocheckpoint: FALLBACK_AUTOCHECKPOINT_PAGES }]);
+    expect(FALLBACK_AUTOCHECKPOINT_PAGES).toBeGreaterThanOrEqual(10 * 2_000);
     await sql`create table filler (id integer primary key, body text not null)`.execute(store.db);
     // About 8 MB in 40 commits: 2,000 pages, a tenth of what the writer lets the log reach.
     const body = 'x'.repeat(4000);

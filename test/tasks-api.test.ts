@@ -107,15 +107,20 @@ describe('tasks over GraphQL', () => {
 
   it('streams task changes over graphql-ws and SSE, and as TaskChangedEvent in events', async () => {
     const chat = supportChat(h, 2);
+    // graphql-ws tells no client when a subscription is in place: these start from the current
+    // seq, so a change made before they are live still reaches them. SSE answers once it is live.
+    const from = h.sim.daemon.bus.lastSeq;
     const ws = wsClient(h.wsUrl, h.tokens.viewer);
     const wsSub = ws.subscribe<{ taskChanged: { seq: number; change: string; task: { id: string; status: string; chat: { id: string } } } }>(
-      'subscription ($c: ID) { taskChanged(chatId: $c) { seq change task { id status chat { id } } } }',
-      { c: chat.chatId },
+      'subscription ($c: ID, $after: Int) { taskChanged(chatId: $c, after: $after) { seq change task { id status chat { id } } } }',
+      { c: chat.chatId, after: from },
     );
     const sse = sseSubscribe<{ taskChanged: { change: string; task: { id: string } } }>(h.graphqlUrl, h.tokens.integration, 'subscription { taskChanged { change task { id } } }');
-    const events = ws.subscribe<{ events: { __typename: string; chatId?: string; change?: string; task?: { id: string } } }>('subscription { events { __typename ... on TaskChangedEvent { chatId change task { id status } } } }');
+    const events = ws.subscribe<{ events: { __typename: string; chatId?: string; change?: string; task?: { id: string } } }>(
+      'subscription ($after: Int) { events(after: $after) { __typename ... on TaskChangedEvent { chatId change task { id status } } } }',
+      { after: from },
+    );
     expect(await sse.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
 
     const m = (await history(chat.chatId))[0]!.id;
     const made = await h.gql<{ markMessageAsTask: { id: string } }>('mutation ($c: ID!, $m: ID!) { markMessageAsTask(chatId: $c, messageId: $m) { id } }', { c: chat.chatId, m }, { token: h.tokens.admin });
@@ -149,15 +154,16 @@ describe('tasks over GraphQL', () => {
     // No portal is configured in this harness: every event waits.
     expect(status.body.data!.portalStatus.pending).toBeGreaterThan(0);
     expect(status.body.data!.portalStatus.oldestUndeliveredAt).not.toBeNull();
-    const list = await h.gql<{ portalDeliveries: { nodes: { idempotencyKey: string; sequence: number; type: string; state: string; body: { id: string; task: { id: string } } }[] } }>(
-      '{ portalDeliveries(state: PENDING, first: 5) { nodes { id idempotencyKey taskId sequence type state attempts nextAttemptAt createdAt body } pageInfo { hasNextPage endCursor } } }',
-      undefined,
-      { token: h.tokens.integration },
-    );
+    type Deliveries = { portalDeliveries: { nodes: { idempotencyKey: string; sequence: number; type: string; state: string; body: { id: string; task: { id: string } } }[] } };
+    const deliveries = '{ portalDeliveries(state: PENDING, first: 5) { nodes { id idempotencyKey taskId sequence type state attempts nextAttemptAt createdAt body } pageInfo { hasNextPage endCursor } } }';
+    const list = await h.gql<Deliveries>(deliveries, undefined, { token: h.tokens.integration });
     expect(list.body.errors).toBeUndefined();
     const first = list.body.data!.portalDeliveries.nodes[0]!;
     expect(first).toMatchObject({ state: 'PENDING' });
     expect(first.body.id).toBe(first.idempotencyKey);
+    const asAdmin = await h.gql<Deliveries>(deliveries, undefined, { token: h.tokens.admin });
+    expect(asAdmin.body.errors).toBeUndefined();
+    expect(asAdmin.body.data!.portalDeliveries.nodes.map((n) => n.idempotencyKey)).toEqual(list.body.data!.portalDeliveries.nodes.map((n) => n.idempotencyKey));
     const denied = await h.gql('{ portalDeliveries { nodes { id } } }', undefined, { token: h.tokens.viewer });
     expect(denied.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const none = await h.gql<{ retryPortalDeliveries: unknown[] }>('mutation { retryPortalDeliveries { id } }');

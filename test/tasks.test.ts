@@ -12,7 +12,7 @@ import { readClientStateFromStore } from '../src/app/team-model.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import { applyDomainEvents, type ClientState } from '../src/domain/events.ts';
 import { TASK_LIMITS } from '../src/domain/tasks.ts';
-import { startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
+import { settle, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
 import { STORE_KINDS } from './helpers/stores.ts';
 
 let sims: SimDaemon[] = [];
@@ -254,8 +254,8 @@ describe.each(STORE_KINDS)('tasks on %s', (kind) => {
     const clock = () => Date.now() + offset;
     let sim = await start({ kind, clock });
     const team = { ...sim.demo.team, supportChatIds: [], otherChatIds: [], supportTitlePattern: null };
-    await sim.daemon.whenSynced();
-    await new Promise((r) => setTimeout(r, 300));
+    // Nothing else may be published between reading "before" and the changes below.
+    await settle(sim, 300);
     const before = await readClientStateFromStore(sim.store.db, team, clock());
     const from = sim.events.length;
     const a = await chatOf(sim, 'supergroup');

@@ -190,6 +190,36 @@ describe('translateContent: one-line media summaries', () => {
       location: { _: 'location', latitude: 55.755826, longitude: 37.6173, horizontal_accuracy: 0 },
     } satisfies Td.messageLocation;
     expect(translateContent(location)).toMatchObject({ kind: 'location', summary: 'location 55.75583, 37.61730' });
+
+    const option = (id: string, label: string) =>
+      ({ _: 'pollOption', id, text: text(label), voter_count: 0, vote_percentage: 0, recent_voter_ids: [], is_chosen: false, is_being_chosen: false, addition_date: 0 }) satisfies Td.pollOption;
+    const poll = {
+      _: 'messagePoll',
+      poll: {
+        _: 'poll',
+        id: '5',
+        question: text('Maintenance window: Saturday or Sunday night?', [{ _: 'textEntity', offset: 0, length: 11, type: { _: 'textEntityTypeBold' } }]),
+        options: [option('0', 'Saturday'), option('1', 'Sunday')],
+        total_voter_count: 0,
+        recent_voter_ids: [],
+        can_get_voters: false,
+        can_see_results: true,
+        is_anonymous: true,
+        allows_multiple_answers: false,
+        allows_revoting: true,
+        members_only: false,
+        country_codes: [],
+        option_order: [0, 1],
+        type: { _: 'pollTypeRegular' },
+        open_period: 0,
+        close_date: 0,
+        is_closed: false,
+      },
+      description: text(''),
+      can_add_option: false,
+    } satisfies Td.messagePoll;
+    // The question is what people read (and search for); the summary says it is a poll.
+    expect(translateContent(poll)).toEqual({ kind: 'poll', text: 'Maintenance window: Saturday or Sunday night?', entities: [{ offset: 0, length: 11, type: 'bold' }], summary: 'poll' });
   });
 
   it('formats durations and sizes', () => {
@@ -362,6 +392,11 @@ describe('translateUpdate', () => {
         new_chat_member: chatMember(5, status),
       });
     expect(memberUpdate({ _: 'chatMemberStatusCreator', is_anonymous: false, is_member: false })).toMatchObject({ status: 'left' });
+    const { permissions } = chat();
+    expect(memberUpdate({ _: 'chatMemberStatusRestricted', is_member: false, restricted_until_date: 0, permissions })).toMatchObject({ status: 'left' });
+    // Still in the chat: restricted, not gone.
+    expect(memberUpdate({ _: 'chatMemberStatusRestricted', is_member: true, restricted_until_date: 0, permissions })).toMatchObject({ status: 'restricted' });
+    expect(memberUpdate({ _: 'chatMemberStatusCreator', is_anonymous: false, is_member: true })).toMatchObject({ status: 'creator' });
     expect(memberUpdate({ _: 'chatMemberStatusBanned', banned_until_date: 0 })).toMatchObject({ status: 'banned' });
   });
 });

@@ -100,7 +100,8 @@ describe('who raised an alarm', () => {
   it('names the integration token that raised it, in the mutation, the rows, the chat and the event stream, and keeps it across a restart', async () => {
     const chat = supportChat(h, 1);
     const events = sseSubscribe<{ events: { __typename: string; alarm?: { raisedByActor: string | null } } }>(h.graphqlUrl, h.tokens.viewer, 'subscription { events { __typename ... on AlarmRaisedEvent { alarm { raisedByActor } } } }');
-    await new Promise((r) => setTimeout(r, 300));
+    // The stream answers once it is subscribed: what is raised after that reaches it.
+    expect(await events.status).toBe(200);
     const raised = await h.gql('mutation ($c: ID!) { raiseAlarm(chatId: $c, reason: "portal: critical task P-1042") { raisedBy { id } raisedByActor reason } }', { c: chat.chatId }, { token: h.tokens.integration });
     expect(raised.body.data).toEqual({ raiseAlarm: { raisedBy: null, raisedByActor: 'token:test-integration', reason: 'portal: critical task P-1042' } });
     const event = await events.inbox.waitFor((m) => m.data?.events.__typename === 'AlarmRaisedEvent', 10_000);
@@ -154,7 +155,7 @@ describe("the team's own STABLE order", () => {
       h.tokens.viewer,
       'subscription { events { __typename ... on DialogChangedEvent { accountId dialog { chat { id } manualPosition } } } }',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await events.status).toBe(200);
     const set = await h.gql('mutation ($c: ID!) { setChatPosition(chatId: $c, position: 1) { id manualPosition } }', { c: first }, { token: h.tokens.admin });
     expect(set.body.data).toEqual({ setChatPosition: { id: first, manualPosition: 1 } });
     expect((await h.gql('mutation ($c: ID!) { setChatPosition(chatId: $c, position: 2) { manualPosition } }', { c: second }, { token: h.tokens.admin })).body.errors).toBeUndefined();
