@@ -433,6 +433,8 @@ describe('operator console in Chromium', () => {
       await mgr.click('[data-action="start-job"]');
       await mgr.waitForSelector('[data-testid="job-progress"]');
       await expect.poll(() => mgr.textContent('[data-testid="job-state"]'), { timeout: 60_000, interval: 100 }).toBe('done');
+      // The recorder samples every 10 ms: give it the frame that drew "done" before reading.
+      await expect.poll(() => mgr.evaluate(() => (window as unknown as { __progress: number[] }).__progress.at(-1)), { timeout: 5_000, interval: 20 }).toBe(100);
       const seen = new Set(await mgr.evaluate(() => (window as unknown as { __progress: number[] }).__progress));
       await screenshot(mgr, 'job-done');
       // It moved through the way, not in one jump.
