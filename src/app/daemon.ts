@@ -46,11 +46,17 @@ export interface DaemonOptions {
   readonly tasks?: TasksConfig;
   /** How portal deliveries are retried (tests shorten it). */
   readonly portalRetry?: RetryPolicy;
+  /** How long the event log keeps events, how many it always keeps, how often it is pruned (tests shorten them). */
+  readonly eventRetention?: Partial<EventRetention>;
 }
 
-const EVENT_RETENTION_MS = 7 * 86_400_000;
-const EVENT_MIN_KEPT = 10_000;
-const EVENT_PRUNE_EVERY_MS = 10 * 60_000;
+export interface EventRetention {
+  readonly maxAgeMs: number;
+  readonly minKept: number;
+  readonly everyMs: number;
+}
+
+const DEFAULT_EVENT_RETENTION: EventRetention = { maxAgeMs: 7 * 86_400_000, minKept: 10_000, everyMs: 10 * 60_000 };
 
 /** A clock that never returns the same millisecond twice, so "first seen now" is exact. */
 export function strictlyIncreasing(clock: () => number): () => number {
@@ -91,9 +97,11 @@ export class Daemon {
   private readonly store: Store;
   private readonly projection: TeamProjection;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly retention: EventRetention;
 
   constructor(options: DaemonOptions) {
     this.store = options.store;
+    this.retention = { ...DEFAULT_EVENT_RETENTION, ...options.eventRetention };
     this.logger = options.logger;
     this.now = strictlyIncreasing(options.now ?? Date.now);
     const db = options.store.db;
@@ -186,6 +194,10 @@ export class Daemon {
       [...this.syncs.values()].map((s) => s.start().catch((error) => this.logger.error('account failed to start', { accountId: s.accountId, error }))),
     );
     await this.teamOps.start();
+    // Once now, as a daemon restarted more often than the interval would otherwise never prune.
+    void this.pruneEvents();
+    this.pruneTimer = setInterval(() => void this.pruneEvents(), this.retention.everyMs);
+    this.pruneTimer.unref();
   }
 
   /**
@@ -218,7 +230,7 @@ export class Daemon {
    */
   async pruneEvents(): Promise<number> {
     try {
-      return await pruneEvents(this.store.db, this.now() - EVENT_RETENTION_MS, EVENT_MIN_KEPT);
+      return await pruneEvents(this.store.db, this.now() - this.retention.maxAgeMs, this.retention.minKept);
     } catch (error) {
       this.logger.warn('pruning the event log failed', { error });
       return 0;
@@ -237,11 +249,11 @@ export class Daemon {
 
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.clock.stop();
     this.tokens.close();
     await this.teamOps.stop();
     this.monitoring.close();
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.searchIndexer?.stop();
     await this.tasks.whenReactionsSettled();
     await Promise.allSettled([...this.syncs.values()].map((s) => s.close()));

@@ -49,13 +49,28 @@ export async function eventBounds(db: Db): Promise<{ oldest: number; newest: num
   return { oldest: Number(row.oldest), newest: Number(row.newest) };
 }
 
-/** Drops events older than `beforeAt` but always keeps the newest `keepAtLeast`. Returns how many went. */
-export async function pruneEvents(db: Db, beforeAt: number, keepAtLeast: number): Promise<number> {
+/**
+ * Drops events older than `beforeAt` but always keeps the newest `keepAtLeast`. Returns how many
+ * went. Deletes the oldest `chunk` at a time and yields between chunks: a log that has grown
+ * large (millions of rows) would otherwise hold SQLite's only connection, and with it every
+ * ingest and request, for seconds in one statement.
+ */
+export async function pruneEvents(db: Db, beforeAt: number, keepAtLeast: number, chunk = 5_000): Promise<number> {
   const bounds = await eventBounds(db);
   if (!bounds) return 0;
-  const keepFrom = bounds.newest - keepAtLeast + 1;
-  const result = await db.deleteFrom('events').where('at', '<', beforeAt).where('seq', '<', keepFrom).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const old = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('seq')).where('at', '<', beforeAt).executeTakeFirst();
+  if (old?.seq === null || old?.seq === undefined) return 0;
+  // The newest `keepAtLeast` events by count: sequence numbers have gaps (rolled-back inserts on PostgreSQL).
+  const floor = keepAtLeast <= 0 ? null : await db.selectFrom('events').select('seq').orderBy('seq', 'desc').limit(1).offset(keepAtLeast - 1).executeTakeFirst();
+  if (keepAtLeast > 0 && !floor) return 0;
+  const end = Math.min(floor ? Number(floor.seq) : bounds.newest + 1, Number(old.seq) + 1);
+  let deleted = 0;
+  for (let from = bounds.oldest; from < end; from += chunk) {
+    if (from > bounds.oldest) await new Promise((resolve) => setImmediate(resolve));
+    const result = await db.deleteFrom('events').where('seq', '>=', from).where('seq', '<', Math.min(from + chunk, end)).where('at', '<', beforeAt).executeTakeFirst();
+    deleted += Number(result.numDeletedRows);
+  }
+  return deleted;
 }
 
 /** When the newest stored event happened: the moment subscribers were last told anything. */

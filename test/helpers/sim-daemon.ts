@@ -4,7 +4,7 @@
  */
 import { dueChats } from '../../src/domain/overdue.ts';
 import { createDemoWorld, type DemoWorld } from '../../src/cli/demo.ts';
-import { Daemon } from '../../src/app/daemon.ts';
+import { Daemon, type EventRetention } from '../../src/app/daemon.ts';
 import type { StoredEvent } from '../../src/app/event-bus.ts';
 import { toDomainEvent } from '../../src/app/writer.ts';
 import type { DomainEvent } from '../../src/domain/events.ts';
@@ -30,7 +30,7 @@ export interface SimDaemon {
  * `clock` is shared by the simulated Telegram (message dates) and the daemon, as real time is;
  * a test moves both by moving it.
  */
-export async function startSimDaemon(options: { kind?: StoreKind; seed?: number; accounts?: number; now?: () => number; clock?: () => number; store?: TestStore; demo?: DemoWorld } = {}): Promise<SimDaemon> {
+export async function startSimDaemon(options: { kind?: StoreKind; seed?: number; accounts?: number; now?: () => number; clock?: () => number; store?: TestStore; demo?: DemoWorld; eventRetention?: Partial<EventRetention> } = {}): Promise<SimDaemon> {
   const logger = createMemoryLogger('info');
   const store = options.store ?? (await createTestStore(options.kind ?? 'sqlite'));
   const demo = options.demo ?? createDemoWorld({ seed: options.seed ?? 7, accounts: options.accounts ?? 4, logger, ...(options.clock ? { clock: options.clock } : {}) });
@@ -41,7 +41,7 @@ export async function startSimDaemon(options: { kind?: StoreKind; seed?: number;
     : demo.accounts;
   const daemonStore = options.store ? await openStore(store.reopenOptions) : store;
   const now = options.now ?? options.clock;
-  const daemon = new Daemon({ store: daemonStore, accounts, logger, team: demo.team, ...(now ? { now } : {}) });
+  const daemon = new Daemon({ store: daemonStore, accounts, logger, team: demo.team, ...(now ? { now } : {}), ...(options.eventRetention ? { eventRetention: options.eventRetention } : {}) });
   const events: DomainEvent[] = [];
   daemon.bus.subscribe((batch: readonly StoredEvent[]) => events.push(...batch.map(toDomainEvent)));
   await daemonStore.migrate();
