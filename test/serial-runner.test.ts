@@ -106,6 +106,38 @@ describe('SerialRunner', () => {
     expect(passes).toBe(3);
   });
 
+  it('tries a failed pass again by itself after retryAfterErrorMs, and not after stop', async () => {
+    let passes = 0;
+    let failing = true;
+    const errors: unknown[] = [];
+    const runner = new SerialRunner(
+      async () => {
+        passes++;
+        if (failing) throw new Error('store busy');
+      },
+      { onError: (e) => errors.push(e), retryAfterErrorMs: 50 },
+    );
+    runner.kick();
+    await runner.whenIdle();
+    expect(passes).toBe(1);
+    // Nobody kicks it: the retry comes on its own, and again while the failure lasts.
+    await vi.waitFor(() => expect(passes).toBe(3), { timeout: 2_000, interval: 5 });
+    failing = false;
+    await vi.waitFor(() => expect(errors.length).toBeLessThan(passes), { timeout: 2_000, interval: 5 });
+    // A pass that succeeded arms nothing here: no more passes.
+    const settled = passes;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(passes).toBe(settled);
+    // Failing again, then stopped: the retry timer goes with the stop.
+    failing = true;
+    runner.kick();
+    await runner.whenIdle();
+    await runner.stop();
+    const stoppedAt = passes;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(passes).toBe(stoppedAt);
+  });
+
   it('stop waits for the pass under way and drops the one asked for during it', async () => {
     const c = counting();
     c.runner.kick();

@@ -115,7 +115,7 @@ export class AlertService {
   private channels = new Map<number, readonly StoredChannel[]>();
   private unsubscribe: (() => void) | null = null;
   /** One look at a time; the look arms the next one. */
-  private readonly looks = new SerialRunner(() => this.tick(), { onError: (error) => this.d.logger.error('alert look failed', { error }) });
+  private readonly looks = new SerialRunner(() => this.tick(), { onError: (error) => this.d.logger.error('alert look failed', { error }), retryAfterErrorMs: MAX_TIMER_MS });
   /** Telegram messages sent, newest last (tests, the API's delivery report). */
   readonly sent: { readonly destination: string; readonly text: string; readonly at: number }[] = [];
 

@@ -164,7 +164,7 @@ export class MembershipJobs {
    */
   private readonly orphans = new Map<number, JobItemRecord>();
   /** One runner pass at a time; a pass that must wait schedules the next. */
-  private readonly runner = new SerialRunner(() => this.run(), { onError: (error) => this.d.logger.error('membership job runner failed', { error }) });
+  private readonly runner = new SerialRunner(() => this.run(), { onError: (error) => this.d.logger.error('membership job runner failed', { error }), retryAfterErrorMs: MAX_SLEEP_MS });
   private started = false;
 
   constructor(private readonly d: MembershipJobsDeps) {

@@ -7,13 +7,17 @@
  * - `schedule(ms)` runs a pass later (a timer that does not keep the process alive), replacing
  *   the one scheduled before; a kick comes first if there is one. `within(ms)` is the same but
  *   keeps a pass already due sooner, so a steady stream of requests cannot keep pushing it back.
- * - A failing pass is reported to `onError` and never thrown out of a timer.
+ * - A failing pass is reported to `onError` and never thrown out of a timer. With
+ *   `retryAfterErrorMs`, it is tried again that much later unless a pass is due sooner: a pass
+ *   that arms its own next timer at its end does not get there when it fails (a busy store, a
+ *   dropped connection), and would otherwise wait for the next outside kick.
  * - `onIdle` runs after a pass when no other is due: where a service arms its next timer.
  * - After `stop()` nothing new starts; it resolves when the pass under way has ended.
  */
 export interface SerialRunnerOptions {
   readonly onError: (error: unknown) => void;
   readonly onIdle?: () => void;
+  readonly retryAfterErrorMs?: number;
 }
 
 export class SerialRunner {
@@ -45,14 +49,21 @@ export class SerialRunner {
       return;
     }
     this.clearTimer();
+    let failed = false;
     this.running = this.pass()
-      .catch((error: unknown) => this.options.onError(error))
+      .catch((error: unknown) => {
+        failed = true;
+        this.options.onError(error);
+      })
       .finally(() => {
         this.running = null;
         if (this.again) {
           this.again = false;
           this.kick();
-        } else if (!this.stopped) this.options.onIdle?.();
+        } else if (!this.stopped) {
+          if (failed && this.options.retryAfterErrorMs !== undefined) this.within(this.options.retryAfterErrorMs);
+          this.options.onIdle?.();
+        }
       });
   }
 

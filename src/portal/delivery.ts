@@ -120,7 +120,8 @@ export class PortalDelivery {
           return;
         }
         for (const event of claimed) this.send(event);
-        if (claimed.length > 0) continue;
+        // A write during the claim found nobody asleep: look again rather than wait below.
+        if (claimed.length > 0 || this.woken) continue;
         if (this.inflight.size === 0) {
           if (this.woken) continue;
           const due = await this.o.outbox.nextDueAfter().catch(() => null);
