@@ -148,6 +148,27 @@ describe('duty', () => {
     expect(settingsOf(sim.demo, member)).toEqual(before);
   });
 
+  it('stops at once while a switch waits for an account that never finishes loading (logged out, waiting for a code), muting nothing', async () => {
+    t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
+    sim = await startTeamOpsSim({ clock });
+    const member = sim.demo.company.accounts[2]!.userId;
+    const before = settingsOf(sim.demo, member);
+    const accountId = sim.demo.accounts[2]!.accountId;
+    // What a session that is ready but never loads its chats looks like to the switch: the wait
+    // for the account does not end. (Fault injected: the simulator's accounts always load.)
+    const sync = sim.daemon.syncs.get(accountId)! as { whenIdle(): Promise<void> };
+    sync.whenIdle = () => new Promise<void>(() => undefined);
+    const duty = sim.daemon.teamOps.duty;
+    // Saving the schedule waits for the switch it starts, which waits for the account.
+    const saving = duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
+    expect(await eventually(() => (duty as unknown as { looks: { busy: boolean } }).looks.busy, 5_000)).toBe(true);
+    const stopping = Date.now();
+    await duty.stop();
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    await saving;
+    expect(settingsOf(sim.demo, member)).toEqual(before);
+  });
+
   it("leaves a chat alone that the member changed on the phone while off duty", async () => {
     t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
     sim = await startTeamOpsSim({ clock });

@@ -115,6 +115,11 @@ export class DutyService {
   private readonly looks = new SerialRunner(() => this.tick(), { onError: (error) => this.d.logger.error('duty tick failed', { error }), onIdle: () => this.arm() });
   /** Switches done since start, newest last (for tests, the benchmark and the API). */
   readonly switches: DutySwitchReport[] = [];
+  /**
+   * Aborted by stop(): a switch waiting for an account that never gets ready (logged out, waiting
+   * for a code) or sitting out a flood wait gives up, so a shutdown does not wait for it.
+   */
+  private halt = new AbortController();
 
   constructor(private readonly d: DutyServiceDeps) {}
 
@@ -136,6 +141,7 @@ export class DutyService {
 
   /** Catches up (applies the desired mute state of every opted-in member) and starts the timer. */
   start(): void {
+    if (this.halt.signal.aborted) this.halt = new AbortController();
     this.looks.resume();
     this.looks.kick();
     this.unsubscribe ??= this.d.subscribe?.((events) => this.onEvents(events)) ?? null;
@@ -144,7 +150,26 @@ export class DutyService {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.halt.abort();
     await this.looks.stop();
+  }
+
+  /** Waits until the account has loaded its chats; false when it is not ready or the service stops first. */
+  private async accountReady(accountId: string, account: TelegramAccount): Promise<boolean> {
+    // Only a ready account finishes loading: waiting for one that is not would never end.
+    if (account.authState().kind !== 'ready') return false;
+    const signal = this.halt.signal;
+    if (!signal.aborted) {
+      let onAbort = () => {};
+      const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await Promise.race([this.d.whenAccountReady?.(accountId), aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    }
+    return !signal.aborted && account.authState().kind === 'ready';
   }
 
   /** Looks at once when a support chat appears on the account of a member whose chats are muted. */
@@ -392,8 +417,7 @@ export class DutyService {
     const chats = this.d.model.accountChats.get(accountId);
     if (skip && ![...(chats?.keys() ?? [])].some((key) => !skip.has(key) && this.isSupport(key))) return true;
     const account = this.d.accounts.get(accountId)!;
-    await this.d.whenAccountReady?.(accountId);
-    if (account.authState().kind !== 'ready') return false;
+    if (!(await this.accountReady(accountId, account))) return false;
     const started = performance.now();
     const now = this.d.now();
     const already = new Set((await listDutyMutes(this.d.db, accountId)).map((r) => r.chatKey));
@@ -438,8 +462,7 @@ export class DutyService {
     for (const accountId of new Set(saved.map((r) => r.accountId))) {
       const account = this.d.accounts.get(accountId);
       if (!account) continue;
-      await this.d.whenAccountReady?.(accountId);
-      if (account.authState().kind !== 'ready') {
+      if (!(await this.accountReady(accountId, account))) {
         ok = false;
         continue;
       }
@@ -501,8 +524,19 @@ export class DutyService {
         return attempt;
       } catch (error) {
         const decision = floodWaitPolicy(error, attempt);
-        if ('giveUp' in decision) throw error;
-        await new Promise((r) => setTimeout(r, decision.retryAfterMs));
+        if ('giveUp' in decision || this.halt.signal.aborted) throw error;
+        const signal = this.halt.signal;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, decision.retryAfterMs);
+          function done() {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            resolve();
+          }
+          signal.addEventListener('abort', done, { once: true });
+        });
+        // Stopping: this chat counts as failed, as when Telegram refuses it.
+        if (signal.aborted) throw error;
       }
     }
   }
