@@ -250,7 +250,7 @@ export class Daemon {
   /** Closes every TDLib client cleanly and waits for all of them (DESIGN.md §6: never kill TDLib mid-write). */
   async close(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    this.clock.stop();
+    await this.clock.stop();
     this.tokens.close();
     await this.teamOps.stop();
     this.monitoring.close();

@@ -59,6 +59,8 @@ export class OverdueClock {
   private timer: NodeJS.Timeout | null = null;
   private timerAt: UnixMs | null = null;
   private stopped = false;
+  /** The firing under way, so that stop() can wait for it. */
+  private firingDone: Promise<void> | null = null;
   /** Largest lateness of a flip seen so far, deadline to the timer firing, in ms. */
   maxLatenessMs = 0;
   /** Largest lateness of a flip seen so far, deadline to its event published (after the commit), in ms. */
@@ -345,7 +347,7 @@ export class OverdueClock {
         this.schedule();
         return;
       }
-      void this.fire();
+      this.firingDone = this.fire();
     }, delay);
     this.timer.unref();
   }
@@ -371,6 +373,8 @@ export class OverdueClock {
     this.firing = true;
     try {
       for (let i = 0; i < due.length; i += this.flipChunk) {
+        // Stopping: the rest is recomputed from history at the next start.
+        if (this.stopped) break;
         const chunk = due.slice(i, i + this.flipChunk).map((d) => d.chatKey);
         await this.writer.run(async (trx, emit, hooks) => {
           const flipped = await this.flip(trx, emit, chunk, this.now());
@@ -402,9 +406,11 @@ export class OverdueClock {
     this.timerAt = null;
   }
 
-  stop(): void {
+  /** Stops the timer and waits for flips under way, which stop after their current chunk. */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.clearTimer();
+    await this.firingDone;
   }
 }
 
