@@ -114,6 +114,28 @@ describe.each(STORE_KINDS)('delivery to a portal on 127.0.0.1 (%s)', (kind) => {
 
   });
 
+  it('sends a task written during a claim at once while another request is still in flight', async () => {
+    const s = await sim(kind);
+    // Accepts each event and never answers: a request stays in flight for the whole test.
+    const portal = await receiver('acceptThenHang');
+    const { ids, chatKey } = await messagesOf(s, 2);
+    const outbox = new PortalOutbox({ db: s.store.db, dialect: s.store.kind, writer: s.daemon.writer, tasks: s.daemon.tasks, now: s.daemon.now, logger: s.logger, retry: FAST });
+    const delivery = new PortalDelivery({ outbox, url: portal.url, secret: SECRET, logger: s.logger, concurrency: 2, timeoutMs: 30_000, pollMs: 60_000 });
+    cleanups.push(() => delivery.stop(0));
+    const claim = outbox.claim.bind(outbox);
+    let claims = 0;
+    outbox.claim = async (limit, leaseMs) => {
+      const got = await claim(limit, leaseMs);
+      // The second claim runs with the first task's request in flight: a task written now woke nobody.
+      if (++claims === 2) await s.daemon.tasks.createTask(actor, { chatKey, messageIds: [ids[1]!], title: 'Second' });
+      return got;
+    };
+    await s.daemon.tasks.createTask(actor, { chatKey, messageIds: [ids[0]!], title: 'First' });
+    delivery.start();
+    expect(await eventually(() => portal.accepted.length === 2, 10_000, 5)).toBe(true);
+    expect(portal.accepted.map((e) => (e.body as { task: { title: string } }).task.title)).toEqual(['First', 'Second']);
+  });
+
   it('stops at once, and hears a write at once, even when they come while it reads the outbox', async () => {
     const s = await sim(kind);
     const portal = await receiver('ok');
