@@ -6,8 +6,9 @@
  *    daemon was down.
  * 2. After `authorizationStateReady`: getMe, then loadChats until 404. Every chat whose last
  *    message is beyond its cursor is queued for reconcile.
- * 3. A reconcile pass pages getChatHistory from the newest message down to the cursor (or the
- *    backfill limit), stores each page, and only then marks the chat synced at the top it saw.
+ * 3. A reconcile pass pages getChatHistory from the newest message down to the cursor (on a
+ *    first sync, to the backfill limit), stores each page, and only then marks the chat synced
+ *    at the top it saw.
  * 4. A gap signal during a pass makes that pass prove nothing; the chat is queued again.
  */
 import type { Kysely } from 'kysely';
@@ -211,6 +212,11 @@ export class AccountSync {
     const epoch = this.state.gapEpochs.get(tdChatId) ?? 0;
     const cursor = this.state.cursors.get(tdChatId) ?? { tdChatId, completeTo: 0, isSynced: false };
     const held: TgMessage[][] = [];
+    // The backfill limit bounds a chat's first sync only. Below a cursor every message must be
+    // fetched: a pass that stopped short and still moved the cursor to the top would lose the
+    // rest for good, as later passes only page down to the cursor.
+    const firstSync = cursor.completeTo === 0;
+    let stalled = false;
     let from = 0;
     let top = 0;
     let fetched = 0;
@@ -224,7 +230,11 @@ export class AccountSync {
       else await this.storeHistory(fresh);
       fetched += page.messages.length;
       const oldest = page.messages.reduce((min, m) => Math.min(min, m.tdMessageId), Number.POSITIVE_INFINITY);
-      if (oldest <= cursor.completeTo || fetched >= backfillMessages || (oldest >= from && from !== 0)) break;
+      if (oldest <= cursor.completeTo || (firstSync && fetched >= backfillMessages)) break;
+      if (oldest >= from && from !== 0) {
+        stalled = true;
+        break;
+      }
       from = oldest;
     }
     if (ascending) {
@@ -235,6 +245,15 @@ export class AccountSync {
     // traffic arrived during the pass, only what came after `top` is in doubt: page again for it.
     const stillProven = (this.state.gapEpochs.get(tdChatId) ?? 0) === epoch;
     const latest = this.state.cursors.get(tdChatId) ?? cursor;
+    if (stalled && !firstSync) {
+      // History stopped moving before it reached the cursor: what lies between is unproven. The
+      // cursor stays, and the next start or gap pages again.
+      this.options.logger.warn('chat history stopped before the last stored message; the chat stays unsynced', { accountId: this.accountId, tdChatId });
+      const kept = { ...latest, isSynced: false };
+      await this.options.writer.run((trx) => putCursors(trx, this.accountId, [kept], now()));
+      this.state.cursors.set(tdChatId, kept);
+      return;
+    }
     const next = { tdChatId, completeTo: Math.max(latest.completeTo, top), isSynced: stillProven };
     await this.options.writer.run((trx) => putCursors(trx, this.accountId, [next], now()));
     this.state.cursors.set(tdChatId, next);

@@ -22,7 +22,7 @@ export interface SimDaemon {
   /** Closes the daemon (TDLib clients) but keeps the store, as a stopped process would. */
   stop(): Promise<void>;
   /** A new daemon process on the same store and the same simulated Telegram. */
-  restart(options?: { now?: () => number }): Promise<SimDaemon>;
+  restart(options?: { now?: () => number; backfillMessages?: number }): Promise<SimDaemon>;
   dispose(): Promise<void>;
 }
 
@@ -30,7 +30,7 @@ export interface SimDaemon {
  * `clock` is shared by the simulated Telegram (message dates) and the daemon, as real time is;
  * a test moves both by moving it.
  */
-export async function startSimDaemon(options: { kind?: StoreKind; seed?: number; accounts?: number; now?: () => number; clock?: () => number; store?: TestStore; demo?: DemoWorld; eventRetention?: Partial<EventRetention> } = {}): Promise<SimDaemon> {
+export async function startSimDaemon(options: { kind?: StoreKind; seed?: number; accounts?: number; now?: () => number; clock?: () => number; store?: TestStore; demo?: DemoWorld; eventRetention?: Partial<EventRetention>; backfillMessages?: number } = {}): Promise<SimDaemon> {
   const logger = createMemoryLogger('info');
   const store = options.store ?? (await createTestStore(options.kind ?? 'sqlite'));
   const demo = options.demo ?? createDemoWorld({ seed: options.seed ?? 7, accounts: options.accounts ?? 4, logger, ...(options.clock ? { clock: options.clock } : {}) });
@@ -41,7 +41,7 @@ export async function startSimDaemon(options: { kind?: StoreKind; seed?: number;
     : demo.accounts;
   const daemonStore = options.store ? await openStore(store.reopenOptions) : store;
   const now = options.now ?? options.clock;
-  const daemon = new Daemon({ store: daemonStore, accounts, logger, team: demo.team, ...(now ? { now } : {}), ...(options.eventRetention ? { eventRetention: options.eventRetention } : {}) });
+  const daemon = new Daemon({ store: daemonStore, accounts, logger, team: demo.team, ...(now ? { now } : {}), ...(options.eventRetention ? { eventRetention: options.eventRetention } : {}), ...(options.backfillMessages !== undefined ? { backfillMessages: options.backfillMessages } : {}) });
   const events: DomainEvent[] = [];
   daemon.bus.subscribe((batch: readonly StoredEvent[]) => events.push(...batch.map(toDomainEvent)));
   await daemonStore.migrate();
@@ -62,7 +62,7 @@ export async function startSimDaemon(options: { kind?: StoreKind; seed?: number;
     },
     async restart(o = {}) {
       await self.stop();
-      return startSimDaemon({ store, demo, ...(o.now ? { now: o.now } : {}) });
+      return startSimDaemon({ store, demo, ...(o.now ? { now: o.now } : {}), ...(o.backfillMessages !== undefined ? { backfillMessages: o.backfillMessages } : {}) });
     },
     async dispose() {
       await self.stop();
