@@ -3,6 +3,7 @@
  * state read afresh), the overdue clock's timing and restart, the actions and their errors,
  * and that the daemon never does anything to people's accounts that no action asked for.
  */
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTraffic } from '../src/tdlib/simulator/traffic.ts';
 import { readClientStateFromStore } from '../src/app/team-model.ts';
@@ -130,6 +131,25 @@ describe.each(STORE_KINDS)('team state on %s', (kind) => {
 });
 
 describe('overdue clock', () => {
+  it('flips a chat again after a flip whose transaction failed, and tells subscribers once it lands', async () => {
+    const sim = await start();
+    await settle(sim);
+    const chat = sim.demo.company.clientChats.find((c) => c.scenario === 'quiet' || c.scenario === 'answered')!;
+    const key = String(chat.chatId);
+    const threshold = 15 * 60;
+    // The store refuses the flip (a full disk, a dropped connection) until the trigger goes.
+    await sql`create trigger refuse_flip before update on waiting_state when new.overdue_since is not null begin select raise(abort, 'disk full'); end`.execute(sim.store.db);
+    const sentAt = (Date.now() + 800) / 1000 - threshold;
+    sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.clients[0]!.userId, text: 'db-prod-2 не отвечает, срочно', date: Math.floor(sentAt) });
+    expect(await eventually(() => sim.logger.lines.some((l) => l.includes('overdue flip failed')), 15_000)).toBe(true);
+    expect(sim.events.some((e) => e.type === 'overdueChanged' && e.chatKey === key && e.waiting.isOverdue)).toBe(false);
+    await sql`drop trigger refuse_flip`.execute(sim.store.db);
+    // Retried by itself: stored, and published.
+    expect(await eventually(() => sim.events.some((e) => e.type === 'overdueChanged' && e.chatKey === key && e.waiting.isOverdue), 15_000)).toBe(true);
+    const stored = await sim.store.db.selectFrom('waiting_state').select('overdue_since').where('chat_key', '=', key).executeTakeFirst();
+    expect(stored?.overdue_since).toBe(Math.floor(sentAt) * 1000 + threshold * 1000);
+  }, 40_000);
+
   it('flips a waiting chat to overdue by itself soon after its deadline, never before, dated at the deadline', async () => {
     const sim = await start();
     await settle(sim);

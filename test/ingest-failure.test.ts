@@ -4,6 +4,8 @@
  * missing for good (later messages would move the chat's cursor past it).
  */
 import { sql } from 'kysely';
+import { readClientStateFromStore } from '../src/app/team-model.ts';
+import { applyDomainEvents, type ClientState } from '../src/domain/events.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, settle, startSimDaemon, type SimDaemon } from './helpers/sim-daemon.ts';
 
@@ -18,6 +20,9 @@ describe('a failed ingest transaction', () => {
     sim = await startSimDaemon();
     await settle(sim);
     const { world, company } = sim.demo;
+    const config = { ...sim.demo.team, supportChatIds: [], otherChatIds: [], supportTitlePattern: null };
+    const before = await readClientStateFromStore(sim.store.db, config, Date.now());
+    const from = sim.events.length;
     const chat = company.clientChats.find((c) => c.kind === 'supergroup')!;
     const db = sim.store.db;
     const stored = async (text: string) =>
@@ -38,5 +43,19 @@ describe('a failed ingest transaction', () => {
     expect(await eventually(async () => (await stored('lost: 502 on db-prod-2')) === 1, 15_000)).toBe(true);
     await settle(sim);
     expect(await stored('after: смотрим')).toBe(1);
+
+    // Subscribers were told all of it: what they hold equals the state read afresh, though the
+    // rolled-back transaction had already changed the daemon's memory.
+    const now = Date.now();
+    const published = sim.events.slice(from);
+    const applied = applyDomainEvents({ ...before, seq: published[0]!.seq - 1 }, published);
+    const fresh = await readClientStateFromStore(sim.store.db, config, now);
+    expect(comparable(applied)).toEqual(comparable(fresh));
+    expect(sim.daemon.queries.teamSummary(now)).toEqual(fresh.teamSummary);
   }, 40_000);
 });
+
+function comparable(state: ClientState) {
+  const dialogs = [...state.dialogs].map(([account, rows]) => [account, [...rows].sort(([a], [b]) => a.localeCompare(b))] as const).sort(([a], [b]) => a.localeCompare(b));
+  return { dialogs, summary: state.teamSummary };
+}

@@ -377,6 +377,17 @@ export class OverdueClock {
         if (this.stopped) break;
         const chunk = due.slice(i, i + this.flipChunk).map((d) => d.chatKey);
         await this.writer.run(async (trx, emit, hooks) => {
+          // A rolled-back flip must leave memory as it was, or the chats would count as flipped
+          // and never be flipped again, and subscribers as told of flips they never got.
+          const states = chunk.map((chatKey) => [chatKey, this.model.overdue.get(chatKey)] as const);
+          const mirror = this.model.mirrorCheckpoint();
+          hooks.onRollback(() => {
+            for (const [chatKey, state] of states) {
+              if (state) this.model.overdue.set(chatKey, state);
+              else this.model.overdue.delete(chatKey);
+            }
+            this.model.restoreMirror(mirror);
+          });
           const flipped = await this.flip(trx, emit, chunk, this.now());
           hooks.afterCommit(() => {
             const at = this.now();

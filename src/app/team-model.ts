@@ -367,6 +367,29 @@ export class TeamModel {
 
   // ---- events ------------------------------------------------------------------------
 
+  /**
+   * A copy of the mirror, to put back when the transaction about to emit rolls back (its events
+   * are never published, so subscribers still hold this). Maps are copied, rows shared: rows are
+   * replaced, never changed, when the mirror moves.
+   */
+  mirrorCheckpoint(): { readonly mirror: ClientState; readonly seq: number } {
+    const m = this.mirror;
+    return {
+      mirror: {
+        ...m,
+        dialogs: new Map([...m.dialogs].map(([accountId, rows]) => [accountId, new Map(rows)] as const)),
+        stars: new Map([...m.stars].map(([member, chats]) => [member, new Set(chats)] as const)),
+        accounts: new Map(m.accounts),
+      },
+      seq: this.mirrorSeq,
+    };
+  }
+
+  restoreMirror(checkpoint: { readonly mirror: ClientState; readonly seq: number }): void {
+    this.mirror = checkpoint.mirror;
+    this.mirrorSeq = checkpoint.seq;
+  }
+
   /** Emits an event and applies it to the mirror, as a subscriber would. */
   emitTo(emit: Emit, event: NewEvent): void {
     emit(event);
