@@ -138,12 +138,17 @@ describe('overdue clock', () => {
     const key = String(chat.chatId);
     const threshold = 15 * 60;
     // The store refuses the flip (a full disk, a dropped connection) until the trigger goes.
-    await sql`create trigger refuse_flip before update on waiting_state when new.overdue_since is not null begin select raise(abort, 'disk full'); end`.execute(sim.store.db);
-    const sentAt = (Date.now() + 800) / 1000 - threshold;
+    for (const op of ['insert', 'update']) {
+      await sql.raw(`create trigger refuse_flip_${op} before ${op} on waiting_state when new.overdue_since is not null begin select raise(abort, 'disk full'); end`).execute(sim.store.db);
+    }
+    // The deadline a few seconds ahead, so that the wait is stored (not yet overdue) before it.
+    const sentAt = (Date.now() + 4_000) / 1000 - threshold;
     sim.demo.world.sendMessage({ chatId: chat.chatId, senderId: chat.clients[0]!.userId, text: 'db-prod-2 не отвечает, срочно', date: Math.floor(sentAt) });
+    const account = sim.demo.accounts.find((a, i) => chat.teamIds.includes(sim.demo.company.accounts[i]!.userId))!.accountId;
+    expect(await eventually(() => sim.daemon.queries.dialog(account, key, null)?.waitingSince != null)).toBe(true);
     expect(await eventually(() => sim.logger.lines.some((l) => l.includes('overdue flip failed')), 15_000)).toBe(true);
     expect(sim.events.some((e) => e.type === 'overdueChanged' && e.chatKey === key && e.waiting.isOverdue)).toBe(false);
-    await sql`drop trigger refuse_flip`.execute(sim.store.db);
+    for (const op of ['insert', 'update']) await sql.raw(`drop trigger refuse_flip_${op}`).execute(sim.store.db);
     // Retried by itself: stored, and published.
     expect(await eventually(() => sim.events.some((e) => e.type === 'overdueChanged' && e.chatKey === key && e.waiting.isOverdue), 15_000)).toBe(true);
     const stored = await sim.store.db.selectFrom('waiting_state').select('overdue_since').where('chat_key', '=', key).executeTakeFirst();
