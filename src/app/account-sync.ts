@@ -41,6 +41,13 @@ export interface AccountSyncOptions {
 }
 
 const HISTORY_PAGE = 100;
+/**
+ * Waits before storing a failed batch again. A store that refuses one transaction (a lock, a
+ * dropped connection) usually takes the next; retrying the same batch keeps what reconcile cannot
+ * fetch again (new chats, edits of older messages, read counts, titles, members). The account's
+ * updates wait meanwhile, so their order holds.
+ */
+const INGEST_RETRY_MS = [250, 1_000, 4_000];
 
 export class AccountSync {
   readonly accountId: string;
@@ -117,7 +124,7 @@ export class AccountSync {
     // Private chats are keyed by the account's own user id, so learn it before ingesting them.
     if (this.state.userId === null && (becameReady || events.some((e) => e.kind === 'chat'))) await this.learnUserId();
     try {
-      const result = await this.options.batcher.submit(this.state, planBatch(this.state, events), events);
+      const result = await this.storeBatch(events);
       for (const id of result.needsReconcile) this.enqueue(id);
     } catch (error) {
       // The batch is lost from the live stream. Its chats are unsynced until a reconcile pass has
@@ -134,6 +141,20 @@ export class AccountSync {
     if (becameReady && !this.readyStarted) {
       this.readyStarted = true;
       void this.afterReady();
+    }
+  }
+
+  /** Stores a live batch, planned again for each try: a failed plan's state changes are all idempotent. */
+  private async storeBatch(events: readonly TgEvent[]): ReturnType<IngestBatcher['submit']> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.batcher.submit(this.state, planBatch(this.state, events), events);
+      } catch (error) {
+        const wait = INGEST_RETRY_MS[attempt];
+        if (wait === undefined || this.closed) throw error;
+        this.options.logger.warn('ingest failed; retrying the batch', { accountId: this.accountId, attempt: attempt + 1, error });
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
   }
 
