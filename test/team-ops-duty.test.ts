@@ -169,6 +169,26 @@ describe('duty', () => {
     expect(settingsOf(sim.demo, member)).toEqual(before);
   });
 
+  it('sits out a flood wait during a switch, and a stop ends that wait at once, the waiting chat left as it was', async () => {
+    t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
+    sim = await startTeamOpsSim({ clock });
+    const member = sim.demo.company.accounts[2]!.userId;
+    const before = settingsOf(sim.demo, member);
+    // Telegram asks for 30 s on one settings change: the switch sleeps it out (the policy allows five minutes).
+    sim.demo.world.failures.tooManyRequests({ method: 'setChatNotificationSettings', accountUserId: member, retryAfter: 30, times: 1 });
+    const duty = sim.daemon.teamOps.duty;
+    const saving = duty.setSchedule(manager, { memberUserId: member, timeZone: 'Europe/Berlin', shifts: [{ day: 2, from: '09:00', to: '18:00' }], muteOffDuty: true });
+    expect(await eventually(() => sim!.demo.world.callLog({ method: 'setChatNotificationSettings', accountUserId: member }).length > 1, 10_000)).toBe(true);
+    const stopping = Date.now();
+    await duty.stop();
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    await saving;
+    // The chat Telegram refused stays as it was; the others the switch reached are muted.
+    const after = settingsOf(sim.demo, member);
+    const unchanged = [...before].filter(([key, settings]) => JSON.stringify(after.get(key)) === JSON.stringify(settings));
+    expect(unchanged.length).toBeGreaterThanOrEqual(1);
+  });
+
   it("leaves a chat alone that the member changed on the phone while off duty", async () => {
     t = utc('2025-06-02T17:00:00Z'); // Monday 19:00 CEST: off duty
     sim = await startTeamOpsSim({ clock });

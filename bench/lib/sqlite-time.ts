@@ -13,7 +13,6 @@ import Database from 'better-sqlite3';
 export interface StatementTime {
   /** Milliseconds inside statements since the measurement opened. */
   readonly ms: number;
-  readonly statements: number;
 }
 
 type StatementMethod = (...args: unknown[]) => unknown;
@@ -27,7 +26,6 @@ export function measureSqliteStatements(): { stop(): StatementTime } {
   probe.close();
   const originals = new Map<string, StatementMethod>();
   let ms = 0;
-  let statements = 0;
   for (const name of METHODS) {
     const original = prototype[name]!;
     originals.set(name, original);
@@ -37,7 +35,6 @@ export function measureSqliteStatements(): { stop(): StatementTime } {
         return original.apply(this, args);
       } finally {
         ms += performance.now() - t;
-        statements++;
       }
     };
   }
@@ -48,7 +45,7 @@ export function measureSqliteStatements(): { stop(): StatementTime } {
         for (const [name, original] of originals) prototype[name] = original;
         open = false;
       }
-      return { ms, statements };
+      return { ms };
     },
   };
 }

@@ -24,6 +24,7 @@
  * Schedule arithmetic is src/domain/duty.ts (DST-correct wall-clock time). One timer is armed for
  * the next change of anyone's duty, never longer than 30 s, so a wall-clock jump is noticed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { OnDutyPredicate } from '../domain/counts.ts';
 import type { StoredEvent } from './event-bus.ts';
@@ -525,18 +526,10 @@ export class DutyService {
       } catch (error) {
         const decision = floodWaitPolicy(error, attempt);
         if ('giveUp' in decision || this.halt.signal.aborted) throw error;
-        const signal = this.halt.signal;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, decision.retryAfterMs);
-          function done() {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', done);
-            resolve();
-          }
-          signal.addEventListener('abort', done, { once: true });
+        // Stopping ends the wait: this chat then counts as failed, as when Telegram refuses it.
+        await sleep(decision.retryAfterMs, undefined, { signal: this.halt.signal }).catch(() => {
+          throw error;
         });
-        // Stopping: this chat counts as failed, as when Telegram refuses it.
-        if (signal.aborted) throw error;
       }
     }
   }

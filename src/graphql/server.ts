@@ -138,10 +138,10 @@ export const graphqlJsExecutePlugin: Plugin = {
   },
 };
 
-/** What a subscriber whose token was revoked while it listened is told. */
 /** How long an idle keep-alive connection stays open. */
 const KEEP_ALIVE_MS = 65_000;
 
+/** What a subscriber whose token was revoked while it listened is told. */
 export const TOKEN_REVOKED = 'the API token was revoked; subscribe again with a live token';
 
 function errorBody(message: string, code: string, extra: Record<string, unknown> = {}): string {

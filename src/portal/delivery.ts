@@ -123,7 +123,6 @@ export class PortalDelivery {
         // A write during the claim found nobody asleep: look again rather than wait below.
         if (claimed.length > 0 || this.woken) continue;
         if (this.inflight.size === 0) {
-          if (this.woken) continue;
           const due = await this.o.outbox.nextDueAfter().catch(() => null);
           // A write or a stop while the outbox was read woke nobody: without this it would wait a whole poll.
           if (this.woken || !this.running) continue;

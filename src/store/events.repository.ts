@@ -58,17 +58,19 @@ export async function eventBounds(db: Db): Promise<{ oldest: number; newest: num
 export async function pruneEvents(db: Db, beforeAt: number, keepAtLeast: number, chunk = 5_000): Promise<number> {
   const bounds = await eventBounds(db);
   if (!bounds) return 0;
-  const old = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('seq')).where('at', '<', beforeAt).executeTakeFirst();
-  if (old?.seq === null || old?.seq === undefined) return 0;
   // The newest `keepAtLeast` events by count: sequence numbers have gaps (rolled-back inserts on PostgreSQL).
   const floor = keepAtLeast <= 0 ? null : await db.selectFrom('events').select('seq').orderBy('seq', 'desc').limit(1).offset(keepAtLeast - 1).executeTakeFirst();
   if (keepAtLeast > 0 && !floor) return 0;
-  const end = Math.min(floor ? Number(floor.seq) : bounds.newest + 1, Number(old.seq) + 1);
+  const end = floor ? Number(floor.seq) : bounds.newest + 1;
+  // Only ranges of the primary key are read (`at` has no index): events are stored in time
+  // order, so the first range that keeps a young event is where the old ones end.
   let deleted = 0;
   for (let from = bounds.oldest; from < end; from += chunk) {
     if (from > bounds.oldest) await new Promise((resolve) => setImmediate(resolve));
-    const result = await db.deleteFrom('events').where('seq', '>=', from).where('seq', '<', Math.min(from + chunk, end)).where('at', '<', beforeAt).executeTakeFirst();
+    const to = Math.min(from + chunk, end);
+    const result = await db.deleteFrom('events').where('seq', '>=', from).where('seq', '<', to).where('at', '<', beforeAt).executeTakeFirst();
     deleted += Number(result.numDeletedRows);
+    if (await db.selectFrom('events').select('seq').where('seq', '>=', from).where('seq', '<', to).limit(1).executeTakeFirst()) break;
   }
   return deleted;
 }
